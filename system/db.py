@@ -16,12 +16,12 @@ from system.errors import InfrastructureError
 
 def create_db_engine(config: SystemConfig, *, isolation_level: str | None = None,
                      application_name: str = "plsync") -> Engine:
-    options = []
+    # Set per connection, not per transaction: no extra round trip on the hot path.
+    options = [f"-c lock_timeout={int(config.lock_timeout_s * 1000)}"]
     if config.statement_timeout_ms:
         options.append(f"-c statement_timeout={config.statement_timeout_ms}")
     connect_args: dict[str, object] = {"connect_timeout": 5, "application_name": application_name}
-    if options:
-        connect_args["options"] = " ".join(options)
+    connect_args["options"] = " ".join(options)
     kwargs: dict[str, object] = {
         "pool_size": config.pool_size,
         "max_overflow": config.max_overflow,

@@ -1,0 +1,131 @@
+"""The experiment's variable: one interface, six ways of keeping progress and license consistent."""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import ClassVar, TypeVar
+
+import psycopg2.errors as pgerr
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from system.config import SystemConfig
+from system.db import Database
+from system.errors import (
+    ConcurrencyError,
+    ConfigurationError,
+    InfrastructureError,
+    InvalidInputError,
+    PlsyncError,
+)
+from system.services.types import (
+    AdvanceLicenseRequest,
+    Direction,
+    LevelUpRequest,
+    LevelUpResult,
+    LicenseResult,
+    SyncResult,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: Called at named points of an operation ("after_progress_write", "between_transactions"); fault
+#: scenarios use it to fail or stall an operation exactly there. The session is None between transactions.
+FaultPoint = Callable[[str, Session | None], None]
+
+
+@dataclass
+class StrategyContext:
+    db: Database
+    config: SystemConfig
+    redis_client: object | None = None
+    fault_point: FaultPoint | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def at(self, point: str, session: Session | None) -> None:
+        if self.fault_point is not None:
+            self.fault_point(point, session)
+
+
+def translate(exc: DBAPIError) -> PlsyncError:
+    """Map a database error to the typed error of whoever must act on it."""
+    orig = exc.orig
+    detail = str(orig).strip().splitlines()[0] if orig is not None else str(exc)
+    if isinstance(orig, pgerr.CheckViolation | pgerr.ForeignKeyViolation | pgerr.NotNullViolation
+                  | pgerr.UniqueViolation):
+        constraint = getattr(getattr(orig, "diag", None), "constraint_name", None)
+        return InvalidInputError(f"rejected by the database ({constraint}): {detail}", cause=exc)
+    if isinstance(orig, pgerr.LockNotAvailable | pgerr.QueryCanceled | pgerr.SerializationFailure
+                  | pgerr.DeadlockDetected):
+        return ConcurrencyError(f"{type(orig).__name__}: {detail}", cause=exc)
+    return InfrastructureError(f"database error: {detail}", cause=exc)
+
+
+@contextmanager
+def typed_errors() -> Iterator[None]:
+    try:
+        yield
+    except DBAPIError as exc:
+        raise translate(exc) from exc
+
+
+class Strategy(ABC):
+    name: ClassVar[str]
+    description: ClassVar[str]
+
+    def __init__(self, ctx: StrategyContext) -> None:
+        self.ctx = ctx
+        self.db = ctx.db
+
+    @abstractmethod
+    def level_up(self, request: LevelUpRequest) -> LevelUpResult: ...
+
+    @abstractmethod
+    def advance_license(self, request: AdvanceLicenseRequest) -> LicenseResult: ...
+
+    @abstractmethod
+    def sync(self, user_id: int, specialization: str, direction: Direction) -> SyncResult: ...
+
+    def close(self) -> None:
+        """Release what the strategy opened itself (the database belongs to the caller)."""
+
+    def transaction(self, work: Callable[[Session], T], *, prepare: Callable[[Session], None] | None = None,
+                    isolation_level: str | None = None) -> T:
+        """Run ``work`` in one transaction: commit on success, roll back whole and raise a typed error."""
+        bind = self.db.engine
+        if isolation_level is not None:
+            bind = bind.execution_options(isolation_level=isolation_level)  # shares the pool
+        with typed_errors(), self.db.sessions(bind=bind) as session, session.begin():
+            if prepare is not None:
+                prepare(session)
+            return work(session)
+
+
+_REGISTRY: dict[str, type[Strategy]] = {}
+
+
+def register(cls: type[Strategy]) -> type[Strategy]:
+    if cls.name in _REGISTRY:
+        raise ValueError(f"strategy {cls.name!r} registered twice ({_REGISTRY[cls.name].__name__}, {cls.__name__})")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def strategy_names() -> list[str]:
+    return list(_REGISTRY)
+
+
+def strategy_class(name: str) -> type[Strategy]:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ConfigurationError(f"unknown strategy {name!r} (choose from {', '.join(_REGISTRY)})") from None
+
+
+def create_strategy(name: str, ctx: StrategyContext) -> Strategy:
+    return strategy_class(name)(ctx)
