@@ -1,0 +1,209 @@
+"""The ``plsync`` command line. Errors become one line on stderr and an exit code (plsync.exit_codes)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from plsync.errors import RunFailedError
+from plsync.exit_codes import exit_code_for
+from plsync.rundir import to_jsonable
+from plsync.settings import HarnessSettings
+from system.errors import PlsyncError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Stress-test and benchmark harness for the progress/license system.")
+# Rich assumes 80 columns when output is not a terminal; tables would wrap into unreadable cells.
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
+out = Console(width=None if sys.stdout.isatty() else 140)
+
+DatabaseUrl = Annotated[str | None, typer.Option("--database-url", envvar="PLSYNC_DATABASE_URL",
+                                                 help="Use this PostgreSQL server instead of a throwaway one.")]
+DatabaseMode = Annotated[str | None, typer.Option("--database", help="embedded (default), url or testcontainers.")]
+RedisUrl = Annotated[str | None, typer.Option("--redis-url", envvar="PLSYNC_REDIS_URL",
+                                              help="Use this Redis instead of starting one.")]
+Disposable = Annotated[bool, typer.Option("--disposable", help="Allow destructive operations on a database "
+                                                                 "plsync did not create.")]
+Strategy = Annotated[str, typer.Option("--strategy", help="legacy, coupled, advisory, redis, serializable, "
+                                                          "trigger")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def _settings(database_url: str | None, database: str | None, redis_url: str | None = None,
+              disposable: bool = False, **extra: Any) -> HarnessSettings:
+    return HarnessSettings.build(database_url=database_url, database=database, redis_url=redis_url,
+                                 disposable=disposable, **extra)
+
+
+def _emit(payload: Any, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(to_jsonable(payload), indent=2))
+    else:
+        out.print(payload)
+
+
+@app.command("strategies")
+def strategies_cmd() -> None:
+    """List the consistency strategies."""
+    from system.strategies import strategy_class, strategy_names
+
+    for name in strategy_names():
+        out.print(f"[bold]{name:<13}[/] {strategy_class(name).description}")
+
+
+@app.command("migrate")
+def migrate_cmd(revision: Annotated[str, typer.Option("--revision", help="Target revision (head, base, "
+                                                                           "an id)")] = "head",
+                database_url: DatabaseUrl = None, database: DatabaseMode = None,
+                disposable: Disposable = False) -> None:
+    """Upgrade (or downgrade) the schema with Alembic."""
+    from plsync.safety import require_disposable
+    from plsync.session import open_system
+    from system import migrate
+
+    settings = _settings(database_url, database, disposable=disposable)
+    with open_system(settings, demo_data=False, require_schema=False) as system:
+        engine = system.db.engine
+        before = migrate.current_revision(engine)
+        known = migrate.revisions()
+        target = known[-1] if revision == "head" else revision
+        going_down = target == "base" or (before in known and target in known
+                                          and known.index(target) < known.index(before))
+        if going_down:
+            require_disposable(system.env, f"downgrade the schema to {target} (drops constraints and data)")
+            migrate.downgrade(engine, target)
+        else:
+            migrate.upgrade(engine, target)
+        out.print(f"schema: {before or 'empty'} -> {migrate.current_revision(engine) or 'empty'}")
+
+
+@app.command("level-up")
+def level_up_cmd(user: Annotated[int, typer.Option("--user", help="Student id")],
+                 specialization: Annotated[str, typer.Option("--specialization")],
+                 xp: Annotated[int, typer.Option("--xp")],
+                 sessions: Annotated[int, typer.Option("--sessions")] = 0,
+                 theory_hours: Annotated[int, typer.Option("--theory-hours")] = 0,
+                 practice_hours: Annotated[int, typer.Option("--practice-hours")] = 0,
+                 strategy: Strategy = "coupled", as_json: AsJson = False,
+                 database_url: DatabaseUrl = None, database: DatabaseMode = None,
+                 redis_url: RedisUrl = None) -> None:
+    """Add XP (and sessions, hours) to a student; levels up when earned and syncs the license."""
+    from plsync.session import open_system
+    from system.services.types import LevelUpRequest
+    from system.strategies import StrategyContext, create_strategy, strategy_class
+
+    strategy_class(strategy)
+    request = LevelUpRequest(user, specialization, xp, sessions, theory_hours, practice_hours, "cli level-up")
+    with open_system(_settings(database_url, database, redis_url), with_redis=strategy == "redis") as system:
+        impl = create_strategy(strategy, StrategyContext(db=system.db, config=system.config))
+        try:
+            result = impl.level_up(request)
+        finally:
+            impl.close()
+    _emit(asdict(result) | {"leveled_up": result.leveled_up}, as_json)
+
+
+@app.command("advance-license")
+def advance_license_cmd(user: Annotated[int, typer.Option("--user")],
+                        specialization: Annotated[str, typer.Option("--specialization")],
+                        level: Annotated[int, typer.Option("--level")],
+                        advanced_by: Annotated[int | None, typer.Option("--advanced-by")] = None,
+                        reason: Annotated[str, typer.Option("--reason")] = "cli license advance",
+                        strategy: Strategy = "coupled", as_json: AsJson = False,
+                        database_url: DatabaseUrl = None, database: DatabaseMode = None,
+                        redis_url: RedisUrl = None) -> None:
+    """Advance a student's license to a level (validated against the database's max)."""
+    from plsync.session import open_system
+    from system.services.types import AdvanceLicenseRequest
+    from system.strategies import StrategyContext, create_strategy, strategy_class
+
+    strategy_class(strategy)
+    request = AdvanceLicenseRequest(user, specialization, level, advanced_by, reason)
+    with open_system(_settings(database_url, database, redis_url), with_redis=strategy == "redis") as system:
+        impl = create_strategy(strategy, StrategyContext(db=system.db, config=system.config))
+        try:
+            result = impl.advance_license(request)
+        finally:
+            impl.close()
+    _emit(asdict(result), as_json)
+
+
+@app.command("serve")
+def serve_cmd(host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+              port: Annotated[int, typer.Option("--port")] = 8000,
+              strategy: Strategy = "coupled",
+              database_url: DatabaseUrl = None, database: DatabaseMode = None,
+              redis_url: RedisUrl = None) -> None:
+    """Serve the HTTP API (level-ups, licenses, admin sync, /health/integrity) with uvicorn."""
+    import uvicorn
+
+    from plsync.session import open_system
+    from system.api.app import create_app
+    from system.api.auth import issue_token
+
+    with open_system(_settings(database_url, database, redis_url), with_redis=strategy == "redis") as system:
+        api = create_app(system.config, strategy=strategy, db=system.db)
+        console.print(f"API on http://{host}:{port} (strategy {strategy}). Bearer token for user 1: "
+                      f"{issue_token(1, system.config.api_secret)}")
+        uvicorn.run(api, host=host, port=port, log_level="warning")
+
+
+@app.command("readiness")
+def readiness_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy", help="Repeat to choose; "
+                                                                      "default: all")] = None,
+                  threads: Annotated[int, typer.Option("--threads")] = 16,
+                  ops_per_thread: Annotated[int, typer.Option("--ops-per-thread")] = 50,
+                  latency_ops: Annotated[int, typer.Option("--latency-ops")] = 1000,
+                  runs_dir: Annotated[Path, typer.Option("--runs-dir", envvar="PLSYNC_RUNS_DIR")] = Path("runs"),
+                  database_url: DatabaseUrl = None, database: DatabaseMode = None,
+                  redis_url: RedisUrl = None, disposable: Disposable = False) -> None:
+    """The main job: provision, migrate, measure every strategy, judge against the gates, report."""
+    from plsync.readiness import ReadinessOptions, run_readiness
+    from reports.readiness import terminal_table, write_markdown
+
+    options = ReadinessOptions(strategies=tuple(strategies or ()), threads=threads,
+                               ops_per_thread=ops_per_thread, latency_ops=latency_ops)
+    settings = _settings(database_url, database, redis_url, disposable, runs_root=runs_dir)
+    run = run_readiness(settings, options, console)
+    write_markdown(run)
+    out.print(terminal_table(run))
+    verdict = run.read_json("verdict")
+    out.print(f"results and report: {run.path}")
+    if not verdict["passed"]:
+        raise RunFailedError("readiness failed:\n  " + "\n  ".join(verdict["failures"]))
+    out.print("[bold green]readiness: PASS[/]")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app(standalone_mode=False)
+    except PlsyncError as exc:
+        console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exit_code_for(exc))
+    except ValueError as exc:  # constructor validation of options
+        console.print(f"[red]error:[/] {exc}", highlight=False)
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        console.print("interrupted")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()
