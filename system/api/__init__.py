@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI). It calls the same strategies and services as every other client."""

@@ -1,0 +1,1 @@
+"""Recovery tools that repair what constraints should have prevented."""

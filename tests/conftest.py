@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from fixtures import cleanup
+from fixtures.population import add_students
+from fixtures.redis_server import RedisServer
+from system import migrate
+from system.config import SystemConfig
+from system.db import Database
+from tests.db_server import TestServer
+
+DATA_TABLES = "audit_log, license_progressions, user_licenses, specialization_progress, users, orphan_backups"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[TestServer]:
+    server = TestServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    if os.environ.get("PLSYNC_REDIS_URL"):
+        yield os.environ["PLSYNC_REDIS_URL"]
+        return
+    server = RedisServer().start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(pg_server: TestServer) -> str:
+    url = pg_server.create_database()
+    db = Database.connect(SystemConfig(database_url=url))
+    migrate.upgrade(db.engine)
+    db.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def session_config(database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> SystemConfig:
+    return SystemConfig(database_url=database_url, redis_url=redis_url, pool_size=20, max_overflow=10,
+                        sync_log_dir=tmp_path_factory.mktemp("sync_logs"))
+
+
+@pytest.fixture(scope="session")
+def session_db(session_config: SystemConfig) -> Iterator[Database]:
+    db = Database.connect(session_config)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def db(session_db: Database) -> Database:
+    """The migrated database, emptied of data before each test (reference data stays)."""
+    with session_db.transaction() as session:
+        session.execute(text(f"TRUNCATE {DATA_TABLES} RESTART IDENTITY CASCADE"))
+    return session_db
+
+
+@pytest.fixture
+def config(session_config: SystemConfig, tmp_path: Path) -> SystemConfig:
+    import dataclasses
+
+    return dataclasses.replace(session_config, sync_log_dir=tmp_path / "sync_logs")
+
+
+@pytest.fixture
+def students(db: Database) -> list[int]:
+    """Ten students with paired progress and license rows at level 1 in every specialization."""
+    with db.transaction() as session:
+        return add_students(session, 10, seed=7, specializations=("PLAYER", "COACH", "INTERNSHIP"))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Session fixtures are torn down by now: nothing we started may still be running."""
+    left = [s for s in cleanup.history if s.still_running()]
+    if left:
+        print(f"\nservers left running after the tests: {left}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests.system.test_concurrency import MEASURED
+
+    if not MEASURED:
+        return
+    terminalreporter.section("concurrent level-ups on one student (16 threads x 50)")
+    for row in MEASURED:
+        terminalreporter.write_line("  ".join(f"{k}={v}" for k, v in row.items()))
