@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -182,9 +183,18 @@ def readiness_cmd(strategies: Annotated[list[str] | None, typer.Option("--strate
 
 
 def main() -> None:
+    # A shell without job control starts background jobs with SIGINT ignored, and Python then never
+    # raises KeyboardInterrupt: install it explicitly so Ctrl-C always stops servers cleanly.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app(standalone_mode=False)
+        # Not standalone: our errors reach the handlers below. Typer then *returns* an exit code
+        # (130 after Ctrl-C, the code of typer.Exit) instead of exiting.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            if code == 130:
+                console.print("interrupted: servers stopped")
+            sys.exit(code)
     except PlsyncError as exc:
         console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exit_code_for(exc))

@@ -13,14 +13,14 @@ from fixtures.redis_server import RedisServer
 from system import migrate
 from system.config import SystemConfig
 from system.db import Database
-from tests.db_server import TestServer
+from tests.db_server import SuiteServer
 
 DATA_TABLES = "audit_log, license_progressions, user_licenses, specialization_progress, users, orphan_backups"
 
 
 @pytest.fixture(scope="session")
-def pg_server() -> Iterator[TestServer]:
-    server = TestServer()
+def pg_server() -> Iterator[SuiteServer]:
+    server = SuiteServer()
     yield server
     server.close()
 
@@ -36,7 +36,7 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def database_url(pg_server: TestServer) -> str:
+def database_url(pg_server: SuiteServer) -> str:
     url = pg_server.create_database()
     db = Database.connect(SystemConfig(database_url=url))
     migrate.upgrade(db.engine)

@@ -17,7 +17,7 @@ from fixtures.embedded_postgres import DISPOSABLE_MARK, EmbeddedPostgres
 from system.config import parse_database_url
 
 
-class TestServer:
+class SuiteServer:
     def __init__(self) -> None:
         self.embedded: EmbeddedPostgres | None = None
         external = os.environ.get("PLSYNC_DATABASE_URL")

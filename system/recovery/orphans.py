@@ -75,7 +75,8 @@ def recover_orphans(*, session: Session, apply: bool = False, backup_dir: Path |
     deleted = {}
     for table in TABLES:
         ids = [r["id"] for r in rows[table]]
-        deleted[table] = session.execute(text(f"DELETE FROM {table} WHERE id = ANY(:ids)"), {"ids": ids}).rowcount
+        gone = session.execute(text(f"DELETE FROM {table} WHERE id = ANY(:ids) RETURNING id"), {"ids": ids})
+        deleted[table] = len(gone.all())
     return OrphanReport(False, progress, licenses, deleted, batch, backup_file)
 
 
@@ -88,10 +89,11 @@ def restore_orphans(*, session: Session, batch: str) -> dict[str, int]:
     session.execute(text("SET LOCAL session_replication_role = replica"))
     restored = {}
     for table in reversed(TABLES):  # parents first
-        restored[table] = session.execute(text(
+        back = session.execute(text(
             f"INSERT INTO {table} SELECT (jsonb_populate_record(NULL::{table}, row_data)).* "
-            "FROM orphan_backups WHERE batch = :b AND source_table = :t ORDER BY id"),
-            {"b": batch, "t": table}).rowcount
+            "FROM orphan_backups WHERE batch = :b AND source_table = :t ORDER BY id RETURNING id"),
+            {"b": batch, "t": table})
+        restored[table] = len(back.all())
     session.execute(text("DELETE FROM orphan_backups WHERE batch = :b"), {"b": batch})
     session.execute(text("SET LOCAL session_replication_role = origin"))
     return restored

@@ -39,6 +39,7 @@ def check_sync_job_health(log_dir: Path, *, stale_after_s: float = 7 * 3600, now
                           alert: Callable[[str], None] | None = None) -> SyncHealth:
     now = now or datetime.now(UTC)
     last, seen = last_successful_run(log_dir)
+    message: str | None
     if last is None:
         message = f"background sync job has no successful run on record in {log_dir}"
         age = None

@@ -87,7 +87,7 @@ class ProgressLicenseSyncService:
                                     lock=False) is not None
         has_license = get_license(session=session, user_id=user_id, specialization=specialization,
                                   lock=False) is not None
-        if direction is Direction.LICENSE_TO_PROGRESS and has_license or not has_progress:
+        if (direction is Direction.LICENSE_TO_PROGRESS and has_license) or not has_progress:
             return self.sync_license_to_progress(session=session, user_id=user_id,
                                                  specialization=specialization, lock=lock)
         return self.sync_progress_to_license(session=session, user_id=user_id, specialization=specialization,

@@ -91,7 +91,7 @@ class Strategy(ABC):
     @abstractmethod
     def sync(self, user_id: int, specialization: str, direction: Direction) -> SyncResult: ...
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027  (optional hook: most strategies open nothing of their own)
         """Release what the strategy opened itself (the database belongs to the caller)."""
 
     def transaction(self, work: Callable[[Session], T], *, prepare: Callable[[Session], None] | None = None,

@@ -58,7 +58,7 @@ def test_every_strategy_gives_the_same_result_for_the_same_sequence(db: Database
 
 
 def test_unknown_strategy_is_a_configuration_error(db: Database, config: SystemConfig) -> None:
-    with pytest.raises(ConfigurationError, match="unknown strategy 'optimistic'.*legacy"), \
+    with pytest.raises(ConfigurationError, match=r"unknown strategy 'optimistic'.*legacy"), \
             strategy("optimistic", db, config):
         pass
 
