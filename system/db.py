@@ -25,7 +25,9 @@ def create_db_engine(config: SystemConfig, *, isolation_level: str | None = None
     kwargs: dict[str, object] = {
         "pool_size": config.pool_size,
         "max_overflow": config.max_overflow,
-        "pool_pre_ping": True,
+        # No pre-ping: it costs a round trip per transaction. A connection broken by a restart fails
+        # its operation (an "unknown" outcome in a ledger) and SQLAlchemy then invalidates the pool.
+        "pool_pre_ping": False,
         "connect_args": connect_args,
     }
     if isolation_level:

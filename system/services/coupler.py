@@ -48,13 +48,19 @@ class ProgressLicenseCoupler:
     def level_up_atomic(self, *, session: Session, request: LevelUpRequest,
                         checkpoint: Checkpoint | None = None) -> tuple[ProgressUpdate, SyncResult]:
         """Add XP (and sessions, hours); level up when earned; the license follows in the same transaction."""
-        self._lock_pair(session, request.user_id, request.specialization)
-        update = self._progress.update_progress(session=session, request=request, lock=self.lock_rows)
+        uid, spec = request.user_id, request.specialization
+        # Lock order: progress, then license. The rows read here are handed on, never re-read.
+        progress = get_progress(session=session, user_id=uid, specialization=spec, lock=self.lock_rows)
+        lic = get_license(session=session, user_id=uid, specialization=spec, lock=self.lock_rows)
+        update = self._progress.update_progress(session=session, request=request, lock=self.lock_rows,
+                                                progress=progress)
         if checkpoint is not None:
             checkpoint("after_progress_write", session)
-        synced = self._sync.sync_progress_to_license(session=session, user_id=request.user_id,
-                                                     specialization=request.specialization,
-                                                     lock=self.lock_rows, reason=request.reason)
+        held = None
+        if progress is not None:
+            held = (progress, lic)
+        synced = self._sync.sync_progress_to_license(session=session, user_id=uid, specialization=spec,
+                                                     lock=self.lock_rows, reason=request.reason, held=held)
         return update, synced
 
     def advance_license_atomic(self, *, session: Session, request: AdvanceLicenseRequest,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from system.models import SpecializationProgress
 from system.services.catalog import LevelRequirementView, load_rules
 from system.services.rows import ensure_progress, get_progress
 from system.services.rules import AuditLogger, BoundaryValidator, StateValidator, require_user
@@ -30,7 +31,8 @@ class SpecializationService:
                                   theory_hours=progress.theory_hours,
                                   practice_hours=progress.practice_hours) > current
 
-    def update_progress(self, *, session: Session, request: LevelUpRequest, lock: bool) -> ProgressUpdate:
+    def update_progress(self, *, session: Session, request: LevelUpRequest, lock: bool,
+                        progress: SpecializationProgress | None = None) -> ProgressUpdate:
         """Add XP, sessions and hours, then level up as far as the requirements allow.
 
         A Python read-modify-write of the row: safe only when ``lock`` is True or something else
@@ -40,9 +42,11 @@ class SpecializationService:
         for name in ("xp", "sessions", "theory_hours", "practice_hours"):
             BoundaryValidator.validate_amount(name, getattr(request, name))
         rules = load_rules(session=session, specialization=request.specialization)
-        require_user(session=session, user_id=request.user_id)
-        progress, created = ensure_progress(session=session, user_id=request.user_id,
-                                            specialization=request.specialization, lock=lock)
+        created = False
+        if progress is None:  # a caller that already holds the row (locked) passes it in
+            require_user(session=session, user_id=request.user_id)
+            progress, created = ensure_progress(session=session, user_id=request.user_id,
+                                                specialization=request.specialization, lock=lock)
         previous = progress.current_level
         progress.total_xp += request.xp
         progress.completed_sessions += request.sessions

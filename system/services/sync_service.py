@@ -6,6 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from system.errors import NotFoundError
+from system.models import SpecializationProgress, UserLicense
 from system.services.catalog import load_rules, specialization_ids
 from system.services.license_service import record_license_created, set_license_level
 from system.services.rows import ensure_license, ensure_progress, get_license, get_progress
@@ -34,15 +35,27 @@ _DESYNC_SQL = """
 class ProgressLicenseSyncService:
     def sync_progress_to_license(self, *, session: Session, user_id: int, specialization: str,
                                  synced_by: int | None = None, lock: bool = False,
-                                 reason: str = "progress to license sync") -> SyncResult:
-        """Make the license match progress (creating it when missing). In sync already = success."""
-        progress = get_progress(session=session, user_id=user_id, specialization=specialization, lock=lock)
-        if progress is None:
-            self._explain_missing(session, user_id, specialization, "progress")
+                                 reason: str = "progress to license sync",
+                                 held: tuple[SpecializationProgress, UserLicense | None] | None = None) -> SyncResult:
+        """Make the license match progress (creating it when missing). In sync already = success.
+
+        ``held`` passes rows the caller already read (and locked) in this transaction: no re-read.
+        """
+        progress: SpecializationProgress | None
+        if held is not None:
+            progress, held_license = held
+        else:
+            progress = get_progress(session=session, user_id=user_id, specialization=specialization, lock=lock)
+            held_license = None
+            if progress is None:
+                self._explain_missing(session, user_id, specialization, "progress")
         assert progress is not None
         level = progress.current_level
-        row, created = ensure_license(session=session, user_id=user_id, specialization=specialization,
-                                      lock=lock, level=level)
+        if held_license is not None:
+            row, created = held_license, False
+        else:
+            row, created = ensure_license(session=session, user_id=user_id, specialization=specialization,
+                                          lock=lock, level=level)
         direction = Direction.PROGRESS_TO_LICENSE
         if created:
             record_license_created(session=session, license_row=row, advanced_by=synced_by, reason=reason)
