@@ -2,52 +2,34 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from plsync import cli_data
 from plsync.errors import RunFailedError
 from plsync.exit_codes import exit_code_for
-from plsync.rundir import to_jsonable
-from plsync.settings import HarnessSettings
+from plsync.options import (
+    AsJson,
+    DatabaseMode,
+    DatabaseUrl,
+    Disposable,
+    RedisUrl,
+    Strategy,
+    console,
+    emit,
+    out,
+    settings_from,
+)
 from system.errors import PlsyncError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Stress-test and benchmark harness for the progress/license system.")
-# Rich assumes 80 columns when output is not a terminal; tables would wrap into unreadable cells.
-console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
-out = Console(width=None if sys.stdout.isatty() else 140)
-
-DatabaseUrl = Annotated[str | None, typer.Option("--database-url", envvar="PLSYNC_DATABASE_URL",
-                                                 help="Use this PostgreSQL server instead of a throwaway one.")]
-DatabaseMode = Annotated[str | None, typer.Option("--database", help="embedded (default), url or testcontainers.")]
-RedisUrl = Annotated[str | None, typer.Option("--redis-url", envvar="PLSYNC_REDIS_URL",
-                                              help="Use this Redis instead of starting one.")]
-Disposable = Annotated[bool, typer.Option("--disposable", help="Allow destructive operations on a database "
-                                                                 "plsync did not create.")]
-Strategy = Annotated[str, typer.Option("--strategy", help="legacy, coupled, advisory, redis, serializable, "
-                                                          "trigger")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
-
-
-def _settings(database_url: str | None, database: str | None, redis_url: str | None = None,
-              disposable: bool = False, **extra: Any) -> HarnessSettings:
-    return HarnessSettings.build(database_url=database_url, database=database, redis_url=redis_url,
-                                 disposable=disposable, **extra)
-
-
-def _emit(payload: Any, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(to_jsonable(payload), indent=2))
-    else:
-        out.print(payload)
 
 
 @app.command("strategies")
@@ -69,7 +51,7 @@ def migrate_cmd(revision: Annotated[str, typer.Option("--revision", help="Target
     from plsync.session import open_system
     from system import migrate
 
-    settings = _settings(database_url, database, disposable=disposable)
+    settings = settings_from(database_url, database, disposable=disposable)
     with open_system(settings, demo_data=False, require_schema=False) as system:
         engine = system.db.engine
         before = migrate.current_revision(engine)
@@ -102,13 +84,13 @@ def level_up_cmd(user: Annotated[int, typer.Option("--user", help="Student id")]
 
     strategy_class(strategy)
     request = LevelUpRequest(user, specialization, xp, sessions, theory_hours, practice_hours, "cli level-up")
-    with open_system(_settings(database_url, database, redis_url), with_redis=strategy == "redis") as system:
+    with open_system(settings_from(database_url, database, redis_url), with_redis=strategy == "redis") as system:
         impl = create_strategy(strategy, StrategyContext(db=system.db, config=system.config))
         try:
             result = impl.level_up(request)
         finally:
             impl.close()
-    _emit(asdict(result) | {"leveled_up": result.leveled_up}, as_json)
+    emit(asdict(result) | {"leveled_up": result.leveled_up}, as_json)
 
 
 @app.command("advance-license")
@@ -127,13 +109,13 @@ def advance_license_cmd(user: Annotated[int, typer.Option("--user")],
 
     strategy_class(strategy)
     request = AdvanceLicenseRequest(user, specialization, level, advanced_by, reason)
-    with open_system(_settings(database_url, database, redis_url), with_redis=strategy == "redis") as system:
+    with open_system(settings_from(database_url, database, redis_url), with_redis=strategy == "redis") as system:
         impl = create_strategy(strategy, StrategyContext(db=system.db, config=system.config))
         try:
             result = impl.advance_license(request)
         finally:
             impl.close()
-    _emit(asdict(result), as_json)
+    emit(asdict(result), as_json)
 
 
 @app.command("serve")
@@ -149,7 +131,7 @@ def serve_cmd(host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     from system.api.app import create_app
     from system.api.auth import issue_token
 
-    with open_system(_settings(database_url, database, redis_url), with_redis=strategy == "redis") as system:
+    with open_system(settings_from(database_url, database, redis_url), with_redis=strategy == "redis") as system:
         api = create_app(system.config, strategy=strategy, db=system.db)
         console.print(f"API on http://{host}:{port} (strategy {strategy}). Bearer token for user 1: "
                       f"{issue_token(1, system.config.api_secret)}")
@@ -171,7 +153,7 @@ def readiness_cmd(strategies: Annotated[list[str] | None, typer.Option("--strate
 
     options = ReadinessOptions(strategies=tuple(strategies or ()), threads=threads,
                                ops_per_thread=ops_per_thread, latency_ops=latency_ops)
-    settings = _settings(database_url, database, redis_url, disposable, runs_root=runs_dir)
+    settings = settings_from(database_url, database, redis_url, disposable, runs_root=runs_dir)
     run = run_readiness(settings, options, console)
     write_markdown(run)
     out.print(terminal_table(run))
@@ -180,6 +162,9 @@ def readiness_cmd(strategies: Annotated[list[str] | None, typer.Option("--strate
     if not verdict["passed"]:
         raise RunFailedError("readiness failed:\n  " + "\n  ".join(verdict["failures"]))
     out.print("[bold green]readiness: PASS[/]")
+
+
+cli_data.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,162 @@
+"""Data commands: seed a population with faults, check, repair, recover orphans, recovery stress."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from plsync.options import AsJson, DatabaseMode, DatabaseUrl, Disposable, console, emit, out, settings_from
+
+Users = Annotated[int, typer.Option("--users", help="How many users to create.")]
+Seed = Annotated[int, typer.Option("--seed", help="Seed: the same seed gives the same data and faults.")]
+Faults = Annotated[str, typer.Option("--faults", help="default (1,000 desyncs), none, or kind=N,... "
+                                                      "(see `plsync fault-kinds`)")]
+
+
+def seed_cmd(users: Users = 10_000, seed: Seed = 42, faults: Faults = "default",
+             manifest: Annotated[Path, typer.Option("--manifest", help="Where to write the ground truth.")]
+             = Path("manifest.json"),
+             as_json: AsJson = False, database_url: DatabaseUrl = None, database: DatabaseMode = None,
+             disposable: Disposable = False) -> None:
+    """Populate N users with Faker (COPY), inject a fault mix and write its manifest."""
+    import json
+
+    from fixtures.bulk_population import PopulationSpec, populate
+    from fixtures.faults import FaultMix, inject_faults, open_manifest
+    from plsync.safety import require_disposable
+    from plsync.session import open_system
+
+    spec = PopulationSpec(users=users, seed=seed)  # bad input fails before anything starts
+    mix = FaultMix.parse(faults)
+    if mix.total > 0 and users == 0:
+        from system.errors import InvalidInputError
+
+        raise InvalidInputError("cannot inject faults into an empty population (--users 0)")
+    with open_manifest(manifest) as handle, \
+            open_system(settings_from(database_url, database, disposable=disposable), demo_data=False) as system:
+        require_disposable(system.env, "seed a test population and inject faults")
+        columns = (TextColumn("seeding users"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
+                   TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=True) as progress:
+            task = progress.add_task("seed", total=users)
+            summary = populate(system.db.engine, spec, on_batch=lambda n: progress.advance(task, n))
+        truth = inject_faults(system.db.engine, mix, seed=seed)
+        json.dump(truth.to_json(), handle, indent=2)
+    emit({"population": asdict(summary), "faults": len(truth.faults), "mix": truth.mix,
+          "schema_revision": truth.schema_revision, "manifest": str(manifest)}, as_json)
+
+
+def fault_kinds_cmd() -> None:
+    """List the fault kinds a mix may name."""
+    from fixtures.faults import DEFAULT_MIX, DESYNC_KINDS, ORPHAN_KINDS, SCHEMA_KINDS
+
+    for kind in DESYNC_KINDS:
+        out.print(f"{kind:<26} desync (default mix: {DEFAULT_MIX[kind]})")
+    for kind in ORPHAN_KINDS:
+        out.print(f"{kind:<26} row of a user that does not exist (foreign keys bypassed)")
+    for kind, revision in SCHEMA_KINDS.items():
+        out.print(f"{kind:<26} forbidden by a constraint: injected at schema {revision}")
+
+
+def check_cmd(specialization: Annotated[str | None, typer.Option("--specialization")] = None,
+              as_json: AsJson = False, database_url: DatabaseUrl = None, database: DatabaseMode = None) -> None:
+    """List desynced or incomplete pairs and the integrity findings (orphans, duplicates, ranges)."""
+    from plsync.session import open_system
+    from system.services.integrity import IntegrityChecker
+    from system.services.sync_service import ProgressLicenseSyncService
+
+    with open_system(settings_from(database_url, database), demo_data=False, require_schema=False) as system, \
+            system.db.transaction() as session:
+        issues = ProgressLicenseSyncService().find_desync_issues(session=session, specialization=specialization)
+        integrity = IntegrityChecker().check(session=session, include_desync=False)
+    if as_json:
+        emit({"count": len(issues), "issues": [asdict(i) for i in issues], "integrity": integrity.counts()}, True)
+        return
+    table = Table(title=f"{len(issues)} desynced or incomplete pairs")
+    for header in ("user", "specialization", "kind", "progress level", "license level"):
+        table.add_column(header)
+    for issue in issues[:50]:
+        table.add_row(str(issue.user_id), issue.specialization, issue.kind, str(issue.progress_level),
+                      str(issue.license_level))
+    out.print(table)
+    if len(issues) > 50:
+        out.print(f"... and {len(issues) - 50} more (use --json for all)")
+    out.print("integrity: " + ", ".join(f"{k}={v}" for k, v in integrity.counts().items() if k != "desync"))
+
+
+def repair_cmd(direction: Annotated[str, typer.Option("--direction", help="progress_to_license or "
+                                                                          "license_to_progress")]
+               = "progress_to_license",
+               apply: Annotated[bool, typer.Option("--apply", help="Change the data (default: dry run).")] = False,
+               as_json: AsJson = False, database_url: DatabaseUrl = None, database: DatabaseMode = None) -> None:
+    """Repair every desynced pair set-based (a dry run unless --apply)."""
+    from plsync.session import open_system
+    from system.services.sync_service import ProgressLicenseSyncService
+    from system.services.types import Direction
+
+    chosen = Direction.parse(direction)
+    with open_system(settings_from(database_url, database), demo_data=False) as system, \
+            system.db.transaction() as session:
+        report = ProgressLicenseSyncService().auto_sync_all(session=session, direction=chosen, dry_run=not apply)
+    emit(asdict(report), as_json)
+
+
+def recover_orphans_cmd(apply: Annotated[bool, typer.Option("--apply", help="Back up, then delete.")] = False,
+                        backup_dir: Annotated[Path, typer.Option("--backup-dir")] = Path("orphan-backups"),
+                        as_json: AsJson = False, database_url: DatabaseUrl = None, database: DatabaseMode = None,
+                        disposable: Disposable = False) -> None:
+    """Find progress/license rows of users or specializations that do not exist (dry run by default)."""
+    from plsync.safety import require_disposable
+    from plsync.session import open_system
+    from system.recovery.orphans import recover_orphans
+
+    with open_system(settings_from(database_url, database, disposable=disposable), demo_data=False) as system:
+        if apply:
+            require_disposable(system.env, "delete orphan rows")
+        with system.db.transaction() as session:
+            report = recover_orphans(session=session, apply=apply, backup_dir=backup_dir)
+    emit(asdict(report) | {"found": report.found}, as_json)
+
+
+def stress_cmd(users: Users = 10_000, seed: Seed = 42, faults: Faults = "default",
+               runs_dir: Annotated[Path, typer.Option("--runs-dir", envvar="PLSYNC_RUNS_DIR")] = Path("runs"),
+               as_json: AsJson = False, database_url: DatabaseUrl = None, database: DatabaseMode = None,
+               disposable: Disposable = False) -> None:
+    """Desync recovery stress: seed, inject, detect, repair; timings beside the raw-SQL baseline."""
+    from fixtures.bulk_population import PopulationSpec
+    from fixtures.faults import FaultMix
+    from plsync.rundir import RunDirectory
+    from plsync.safety import require_disposable
+    from plsync.session import open_system
+    from reports.recovery import recovery_table
+    from scenarios.desync_recovery import run_desync_recovery
+
+    PopulationSpec(users=users, seed=seed)
+    mix = FaultMix.parse(faults)
+    settings = settings_from(database_url, database, disposable=disposable, runs_root=runs_dir)
+    with open_system(settings, demo_data=False) as system:
+        require_disposable(system.env, "erase the data and run the recovery stress")
+        result, manifest = run_desync_recovery(system.db.engine, users=users, mix=mix, seed=seed,
+                                               on_progress=lambda m: console.print(f"[dim]{m}[/]"))
+    run = RunDirectory.create(settings.runs_root, "recovery-stress")
+    run.write_json("recovery_stress", [result])
+    run.write_json("manifest", manifest.to_json())
+    if as_json:
+        emit(asdict(result), True)
+    else:
+        out.print(recovery_table(run.read_json("recovery_stress")))
+        out.print(f"results: {run.path}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("seed")(seed_cmd)
+    app.command("fault-kinds")(fault_kinds_cmd)
+    app.command("check")(check_cmd)
+    app.command("repair")(repair_cmd)
+    app.command("recover-orphans")(recover_orphans_cmd)
+    app.command("stress")(stress_cmd)
