@@ -144,19 +144,22 @@ def readiness_cmd(strategies: Annotated[list[str] | None, typer.Option("--strate
                   threads: Annotated[int, typer.Option("--threads")] = 16,
                   ops_per_thread: Annotated[int, typer.Option("--ops-per-thread")] = 50,
                   latency_ops: Annotated[int, typer.Option("--latency-ops")] = 1000,
+                  users: Annotated[int, typer.Option("--users", help="Population of the data stages")] = 10_000,
                   runs_dir: Annotated[Path, typer.Option("--runs-dir", envvar="PLSYNC_RUNS_DIR")] = Path("runs"),
                   database_url: DatabaseUrl = None, database: DatabaseMode = None,
                   redis_url: RedisUrl = None, disposable: Disposable = False) -> None:
     """The main job: provision, migrate, measure every strategy, judge against the gates, report."""
     from plsync.readiness import ReadinessOptions, run_readiness
     from reports.readiness import terminal_table, write_markdown
+    from reports.recovery import recovery_table
 
     options = ReadinessOptions(strategies=tuple(strategies or ()), threads=threads,
-                               ops_per_thread=ops_per_thread, latency_ops=latency_ops)
+                               ops_per_thread=ops_per_thread, latency_ops=latency_ops, users=users)
     settings = settings_from(database_url, database, redis_url, disposable, runs_root=runs_dir)
     run = run_readiness(settings, options, console)
     write_markdown(run)
     out.print(terminal_table(run))
+    out.print(recovery_table(run.read_json("recovery_stress")))
     verdict = run.read_json("verdict")
     out.print(f"results and report: {run.path}")
     if not verdict["passed"]:

@@ -26,8 +26,8 @@ def seed_cmd(users: Users = 10_000, seed: Seed = 42, faults: Faults = "default",
     """Populate N users with Faker (COPY), inject a fault mix and write its manifest."""
     import json
 
-    from fixtures.bulk_population import PopulationSpec, populate
-    from fixtures.faults import FaultMix, inject_faults, open_manifest
+    from fixtures.bulk_population import PopulationSpec, populate_in
+    from fixtures.faults import FaultMix, inject_faults_in, open_manifest
     from plsync.safety import require_disposable
     from plsync.session import open_system
 
@@ -42,10 +42,12 @@ def seed_cmd(users: Users = 10_000, seed: Seed = 42, faults: Faults = "default",
         require_disposable(system.env, "seed a test population and inject faults")
         columns = (TextColumn("seeding users"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
                    TimeElapsedColumn())
-        with Progress(*columns, console=console, transient=True) as progress:
-            task = progress.add_task("seed", total=users)
-            summary = populate(system.db.engine, spec, on_batch=lambda n: progress.advance(task, n))
-        truth = inject_faults(system.db.engine, mix, seed=seed)
+        # One transaction: a mix the population cannot satisfy leaves nothing behind, not even the users.
+        with system.db.engine.begin() as conn:
+            with Progress(*columns, console=console, transient=True) as progress:
+                task = progress.add_task("seed", total=users)
+                summary = populate_in(conn, spec, on_batch=lambda n: progress.advance(task, n))
+            truth = inject_faults_in(conn, mix, seed=seed)
         json.dump(truth.to_json(), handle, indent=2)
     emit({"population": asdict(summary), "faults": len(truth.faults), "mix": truth.mix,
           "schema_revision": truth.schema_revision, "manifest": str(manifest)}, as_json)

@@ -41,7 +41,39 @@ CONCURRENCY_GATES: tuple[ConcurrencyGate, ...] = (
 )
 
 
-def evaluate(latency: list[dict[str, Any]], concurrency: list[dict[str, Any]]) -> list[str]:
+@dataclass(frozen=True)
+class ResultGate:
+    """A rule on one field of a stage's result: ``field <op> value``."""
+
+    stage: str
+    name: str
+    field: str
+    op: str  # "==", "<=", ">="
+    value: float | bool
+
+    def fails(self, result: dict[str, Any]) -> str | None:
+        observed = result[self.field]
+        ok = {"==": observed == self.value, "<=": observed <= self.value, ">=": observed >= self.value}[self.op]
+        return None if ok else f"{self.stage}: {self.name}: {self.field} = {observed} (needs {self.op} {self.value})"
+
+
+RECOVERY_GATES: tuple[ResultGate, ...] = (
+    ResultGate("recovery", "detection matches the manifest exactly", "detection_perfect", "==", True),
+    ResultGate("recovery", "dry run changes nothing", "dry_run_unchanged", "==", True),
+    ResultGate("recovery", "every planned repair applied", "success_rate", ">=", 1.0),
+    ResultGate("recovery", "no issue left after repair", "remaining_issues", "==", 0),
+    ResultGate("recovery", "a second repair changes nothing", "second_run_changes", "==", 0),
+    ResultGate("recovery", "find_desync_issues over 10k users (002: < 5 s)", "detect_ms", "<=", 5000),
+    ResultGate("recovery", "auto_sync_all of the desyncs (002: < 10 s)", "repair_ms", "<=", 10000),
+)
+ORPHAN_GATES: tuple[ResultGate, ...] = (
+    ResultGate("orphans", "found exactly the injected orphans", "exact", "==", True),
+    ResultGate("orphans", "none left after recovery", "left_after", "==", 0),
+)
+
+
+def evaluate(latency: list[dict[str, Any]], concurrency: list[dict[str, Any]],
+             recovery: list[dict[str, Any]] | None = None, orphans: dict[str, Any] | None = None) -> list[str]:
     """Every failure message of a run; an empty list means the run passes."""
     failures = []
     for summary in latency:
@@ -52,4 +84,8 @@ def evaluate(latency: list[dict[str, Any]], concurrency: list[dict[str, Any]]) -
                 failures.append(f"{summary['strategy']}: {message}")
     for outcome in concurrency:
         failures.extend(m for gate in CONCURRENCY_GATES if (m := gate.fails(outcome)))
+    for result in recovery or []:
+        failures.extend(m for gate in RECOVERY_GATES if (m := gate.fails(result)))
+    if orphans is not None:
+        failures.extend(m for gate in ORPHAN_GATES if (m := gate.fails(orphans)))
     return failures

@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from fixtures.population import add_students
 from fixtures.provision import Environment, provision
+from plsync.data_stages import data_stages
 from plsync.gates import evaluate
 from plsync.rundir import RunDirectory
 from plsync.safety import require_disposable
@@ -34,12 +35,14 @@ class ReadinessOptions:
     ops_per_thread: int = 50
     latency_ops: int = 1000
     latency_students: int = 20
+    #: Population of the data stages (seed, check, repair, recovery stress, orphans).
+    users: int = 10_000
 
     def __post_init__(self) -> None:
         for name in self.strategies:
             strategy_class(name)  # unknown -> ConfigurationError before anything starts
-        if self.threads < 1 or self.ops_per_thread < 1 or self.latency_ops < 2:
-            raise ValueError("threads, ops_per_thread must be >= 1 and latency_ops >= 2")
+        if self.threads < 1 or self.ops_per_thread < 1 or self.latency_ops < 2 or self.users < 1:
+            raise ValueError("threads, ops_per_thread and users must be >= 1, latency_ops >= 2")
 
     def chosen(self) -> list[str]:
         return list(self.strategies) or strategy_names()
@@ -65,11 +68,13 @@ def run_readiness(settings: HarnessSettings, options: ReadinessOptions, console:
             migrate.upgrade(db.engine)
             run.write_json("migrate", {"revision": migrate.current_revision(db.engine)})
             latency, concurrency = _measure(db, config, strategies, options, settings.seed, console)
+            run.write_json("latency", latency)
+            run.write_json("concurrency", concurrency)
+            data_stages(db, run, users=options.users, seed=settings.seed, console=console)
         finally:
             db.dispose()
-    run.write_json("latency", latency)
-    run.write_json("concurrency", concurrency)
-    failures = evaluate(run.read_json("latency"), run.read_json("concurrency"))
+    failures = evaluate(run.read_json("latency"), run.read_json("concurrency"),
+                        run.read_json("recovery_stress"), run.read_json("orphans"))
     run.write_json("verdict", {"passed": not failures, "failures": failures})
     return run
 

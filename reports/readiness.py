@@ -7,6 +7,7 @@ from typing import Any
 from rich.table import Table
 
 from plsync.rundir import RunDirectory
+from reports.recovery import recovery_markdown
 
 
 def _invariant_summary(outcome: dict[str, Any]) -> str:
@@ -71,6 +72,13 @@ def markdown(run: RunDirectory) -> str:
                      f"{r['retries']} | {r['lost_xp']} | {r['desynced']} | {r['wall_s']:.2f} | "
                      f"{r['ops_per_s']:.0f} | {r['invariants']} |")
     lines += ["", "`legacy` is measured, not gated: it is the design expected to lose updates.", ""]
+    if run.has("recovery_stress"):
+        lines += ["## Desync recovery", "", *recovery_markdown(run.read_json("recovery_stress")), ""]
+    if run.has("orphans"):
+        o = run.read_json("orphans")
+        lines += ["## Orphan recovery", "",
+                  f"Injected {o['injected']}, found {o['found']} (exact: {o['exact']}), deleted {o['deleted']} "
+                  f"after backing them up, {o['left_after']} left.", ""]
     if verdict["failures"]:
         lines += ["## Failures", ""] + [f"- {f}" for f in verdict["failures"]] + [""]
     return "\n".join(lines)

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD = "head"
@@ -35,9 +35,20 @@ def downgrade(engine: Engine, revision: str) -> None:
         command.downgrade(cfg, revision)
 
 
+def downgrade_on(conn: Connection, revision: str) -> None:
+    """Downgrade inside the caller's transaction (it commits or rolls back with everything else)."""
+    cfg = alembic_config(conn.engine)
+    cfg.attributes["connection"] = conn
+    command.downgrade(cfg, revision)
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return current_revision_on(conn)
+
+
+def current_revision_on(conn: Connection) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
 
 
 def head_revision() -> str:

@@ -5,13 +5,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, create_engine, text
 
 from fixtures import cleanup
 from fixtures.population import add_students
 from fixtures.redis_server import RedisServer
 from system import migrate
-from system.config import SystemConfig
+from system.config import SystemConfig, parse_database_url
 from system.db import Database
 from tests.db_server import SuiteServer
 
@@ -95,3 +95,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.section("concurrent level-ups on one student (16 threads x 50)")
     for row in MEASURED:
         terminalreporter.write_line("  ".join(f"{k}={v}" for k, v in row.items()))
+
+
+@pytest.fixture
+def scratch_engine(pg_server: SuiteServer) -> Iterator[Engine]:
+    """A fresh migrated database of its own, for tests that move the schema or fill it wholesale."""
+    engine = create_engine(parse_database_url(pg_server.create_database("plsync_scratch")))
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()

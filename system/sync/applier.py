@@ -1,8 +1,9 @@
 """Apply a repair plan with one set-based statement per kind of action.
 
 Each statement reads the partner row's level at apply time (not the level seen when planning), only
-changes pairs that still disagree, and writes the license progression and audit rows in the same
-statement through data-modifying CTEs.
+changes pairs that still disagree, never creates a partner for an orphan (a row whose user is gone:
+that is the orphan recovery tool's job, and the skipped pair counts as not synced), and writes the
+license progression and audit rows in the same statement through data-modifying CTEs.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ _SQL = {
                                        last_advanced_at)
             SELECT p.student_id, p.specialization_id, p.current_level, p.current_level, now()
               FROM v JOIN specialization_progress p ON p.student_id = v.user_id AND p.specialization_id = v.spec
+              JOIN users u ON u.id = p.student_id  -- an orphan gets no partner: it is recovered, not synced
             ON CONFLICT (user_id, specialization_type) DO NOTHING
             RETURNING id, user_id, specialization_type AS spec, current_level),
         prog AS (
@@ -78,6 +80,7 @@ _SQL = {
             INSERT INTO specialization_progress (student_id, specialization_id, current_level)
             SELECT l.user_id, l.specialization_type, l.current_level
               FROM v JOIN user_licenses l ON l.user_id = v.user_id AND l.specialization_type = v.spec
+              JOIN users u ON u.id = l.user_id  -- an orphan gets no partner: it is recovered, not synced
             ON CONFLICT (student_id, specialization_id) DO NOTHING
             RETURNING student_id AS user_id, specialization_id AS spec, current_level)
         INSERT INTO audit_log (user_id, specialization_id, entity, old_level, new_level, reason)

@@ -1,0 +1,79 @@
+"""seed, check, repair and recover-orphans as a user runs them against a database URL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from plsync import exit_codes
+from tests.harness.test_cli import plsync
+
+
+def _url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def _users(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM users")).scalar_one())
+
+
+def test_seed_check_repair_round_trip(scratch_engine: Engine, tmp_path: Path) -> None:
+    url, manifest = _url(scratch_engine), tmp_path / "manifest.json"
+    seeded = plsync("seed", "--users", "2500", "--seed", "8", "--manifest", str(manifest), "--json",
+                    "--database-url", url)
+    assert seeded.returncode == 0, seeded.stderr
+    assert json.loads(seeded.stdout)["faults"] == 1000
+    truth = json.loads(manifest.read_text())
+    assert len(truth["faults"]) == 1000 and truth["mix"] == {"license_behind": 250, "license_ahead": 250,
+                                                             "progress_without_license": 250,
+                                                             "license_without_progress": 250}
+    check = json.loads(plsync("check", "--json", "--database-url", url).stdout)
+    assert check["count"] == len(check["issues"]) == 1000
+    assert {(i["user_id"], i["specialization"]) for i in check["issues"]} == {
+        (f["user_id"], f["specialization"]) for f in truth["faults"]}
+    dry = json.loads(plsync("repair", "--json", "--database-url", url).stdout)
+    assert (dry["dry_run"], dry["planned"], dry["synced"]) == (True, 1000, 0)
+    assert json.loads(plsync("check", "--json", "--database-url", url).stdout)["count"] == 1000
+    done = json.loads(plsync("repair", "--apply", "--direction", "license_to_progress", "--json",
+                             "--database-url", url).stdout)
+    assert (done["synced"], done["failed"]) == (1000, 0)
+    assert json.loads(plsync("check", "--json", "--database-url", url).stdout)["count"] == 0
+
+
+def test_seed_bad_input_fails_before_writing(scratch_engine: Engine, tmp_path: Path) -> None:
+    url = _url(scratch_engine)
+    cases = [
+        (["--users", "100", "--manifest", str(tmp_path / "no" / "such" / "dir.json")], exit_codes.INVALID_INPUT,
+         "cannot write the manifest"),
+        (["--users", "100", "--faults", "gremlins=1"], exit_codes.CONFIGURATION, "unknown fault kind"),
+        (["--users", "-5"], exit_codes.INVALID_INPUT, "cannot be negative"),
+        (["--users", "50", "--faults", "license_without_progress=5000"], exit_codes.INVALID_INPUT,
+         "too few eligible pairs"),
+    ]
+    for args, code, message in cases:
+        result = plsync("seed", *args, "--database-url", url)
+        assert result.returncode == code and message in result.stderr, (args, result.stderr)
+    assert _users(scratch_engine) == 0  # seeding and injecting share one transaction
+
+
+def test_recover_orphans_dry_run_then_apply_only_when_disposable(scratch_engine: Engine, tmp_path: Path) -> None:
+    url = _url(scratch_engine)
+    assert plsync("seed", "--users", "300", "--faults", "orphan_progress=3,orphan_license=2", "--manifest",
+                  str(tmp_path / "m.json"), "--database-url", url).returncode == 0
+    dry = json.loads(plsync("recover-orphans", "--json", "--database-url", url).stdout)
+    assert (dry["dry_run"], dry["found"]) == (True, 5)
+    with scratch_engine.connect() as conn:
+        conn.execute(text(f'COMMENT ON DATABASE "{scratch_engine.url.database}" IS NULL'))
+        conn.commit()
+    refused = plsync("recover-orphans", "--apply", "--database-url", url)
+    assert refused.returncode == exit_codes.UNSAFE
+    applied = plsync("recover-orphans", "--apply", "--disposable", "--backup-dir", str(tmp_path / "bk"), "--json",
+                     "--database-url", url)
+    assert applied.returncode == 0, applied.stderr
+    report = json.loads(applied.stdout)
+    assert report["deleted"]["specialization_progress"] == 3 and report["deleted"]["user_licenses"] == 2
+    assert Path(report["backup_file"]).exists()
+    assert json.loads(plsync("recover-orphans", "--json", "--database-url", url).stdout)["found"] == 0
