@@ -168,6 +168,7 @@ def readiness_cmd(strategies: Annotated[list[str] | None, typer.Option("--strate
 
 
 cli_data.register(app)
+cli_data.register_db(app)
 
 
 def main() -> None:

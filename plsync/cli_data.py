@@ -162,3 +162,34 @@ def register(app: typer.Typer) -> None:
     app.command("repair")(repair_cmd)
     app.command("recover-orphans")(recover_orphans_cmd)
     app.command("stress")(stress_cmd)
+
+
+def db_up_cmd(with_redis: Annotated[bool, typer.Option("--redis/--no-redis")] = True,
+              seed_users: Annotated[int, typer.Option("--users", help="Seed this many users (0: none)")] = 0,
+              seed: Seed = 42) -> None:
+    """Start a throwaway PostgreSQL (and Redis), migrated, and keep them up until Ctrl-C.
+
+    Export the printed variables in another shell and every command (seed, check, repair, swarms)
+    works against it; the servers and their data are removed when this command stops.
+    """
+    import threading
+
+    from fixtures.bulk_population import PopulationSpec, populate
+    from plsync.session import open_system
+
+    spec = PopulationSpec(users=seed_users, seed=seed)
+    with open_system(settings_from(None, "embedded"), with_redis=with_redis, demo_data=False) as system:
+        if seed_users:
+            populate(system.db.engine, spec)
+        print(f"export PLSYNC_DATABASE_URL='{system.env.database_url}'")
+        if system.env.redis_url:
+            print(f"export PLSYNC_REDIS_URL='{system.env.redis_url}'")
+        print("export PLSYNC_DISPOSABLE=1", flush=True)
+        console.print("[green]servers up[/]; Ctrl-C stops them and deletes their data")
+        threading.Event().wait()  # until KeyboardInterrupt / SIGTERM
+
+
+def register_db(app: typer.Typer) -> None:
+    db_app = typer.Typer(help="A throwaway database server that stays up.", no_args_is_help=True)
+    db_app.command("up")(db_up_cmd)
+    app.add_typer(db_app, name="db")

@@ -77,3 +77,33 @@ def test_recover_orphans_dry_run_then_apply_only_when_disposable(scratch_engine:
     assert report["deleted"]["specialization_progress"] == 3 and report["deleted"]["user_licenses"] == 2
     assert Path(report["backup_file"]).exists()
     assert json.loads(plsync("recover-orphans", "--json", "--database-url", url).stdout)["found"] == 0
+
+
+def test_db_up_serves_until_interrupted() -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from fixtures.leftovers import server_pids
+    from tests.harness.test_cli import PLSYNC
+
+    before = server_pids()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLSYNC_")}
+    proc = subprocess.Popen([PLSYNC, "db", "up", "--no-redis", "--users", "50"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("export PLSYNC_DATABASE_URL=")
+        url = line.split("=", 1)[1].strip().strip("'")
+        checked = plsync("check", "--json", "--database-url", url)
+        assert checked.returncode == 0 and json.loads(checked.stdout)["count"] == 0
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
+    assert proc.returncode == 130
+    deadline = time.monotonic() + 10
+    while server_pids() - before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert server_pids() - before == set()
