@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from plsync import cli_data
+from plsync import cli_data, cli_scenarios
 from plsync.errors import RunFailedError
 from plsync.exit_codes import exit_code_for
 from plsync.options import (
@@ -150,6 +150,7 @@ def readiness_cmd(strategies: Annotated[list[str] | None, typer.Option("--strate
                   redis_url: RedisUrl = None, disposable: Disposable = False) -> None:
     """The main job: provision, migrate, measure every strategy, judge against the gates, report."""
     from plsync.readiness import ReadinessOptions, run_readiness
+    from reports.matrix import matrix_table
     from reports.readiness import terminal_table, write_markdown
     from reports.recovery import recovery_table
 
@@ -160,6 +161,7 @@ def readiness_cmd(strategies: Annotated[list[str] | None, typer.Option("--strate
     write_markdown(run)
     out.print(terminal_table(run))
     out.print(recovery_table(run.read_json("recovery_stress")))
+    out.print(matrix_table(run.read_json("matrix")))
     verdict = run.read_json("verdict")
     out.print(f"results and report: {run.path}")
     if not verdict["passed"]:
@@ -169,6 +171,7 @@ def readiness_cmd(strategies: Annotated[list[str] | None, typer.Option("--strate
 
 cli_data.register(app)
 cli_data.register_db(app)
+cli_scenarios.register(app)
 
 
 def main() -> None:
@@ -195,12 +198,11 @@ def main() -> None:
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:  # usage errors (click's, vendored by Typer) arrive here when not standalone
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            sys.exit(code)
         raise
 
 

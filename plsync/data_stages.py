@@ -8,12 +8,16 @@ from dataclasses import dataclass
 from rich.console import Console
 
 from fixtures.faults import FaultMix, inject_faults
+from fixtures.provision import Environment
 from plsync.rundir import RunDirectory
 from scenarios.desync_recovery import run_desync_recovery
 from scenarios.detection import score
+from scenarios.matrix import run_matrix
+from system.config import SystemConfig
 from system.db import Database
 from system.recovery.orphans import recover_orphans
 from system.services.integrity import IntegrityChecker
+from system.strategies import strategy_names
 
 ORPHAN_MIX = "orphan_progress=10,orphan_license=10"
 
@@ -34,6 +38,18 @@ def data_stages(db: Database, run: RunDirectory, *, users: int, seed: int, conso
     run.write_json("manifest", manifest.to_json())
     run.write_json("recovery_stress", [result])
     run.write_json("orphans", orphan_stage(db, run, seed=seed))
+
+
+def scenario_stage(config: SystemConfig, run: RunDirectory, env: Environment, console: Console) -> None:
+    """The scenarios x strategies matrix (runs last: it wipes the data for every cell)."""
+    admin = Database.connect(config, application_name="plsync-scenarios", pre_ping=True)
+    try:
+        cells = run_matrix(admin, config, strategy_names(), postgres=env.postgres,
+                           on_cell=lambda c: console.print(f"[dim]scenario {c.scenario} / {c.strategy}: "
+                                                           f"{c.observed}[/]"))
+    finally:
+        admin.dispose()
+    run.write_json("matrix", cells)
 
 
 def orphan_stage(db: Database, run: RunDirectory, *, seed: int) -> OrphanStageResult:

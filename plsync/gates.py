@@ -73,7 +73,8 @@ ORPHAN_GATES: tuple[ResultGate, ...] = (
 
 
 def evaluate(latency: list[dict[str, Any]], concurrency: list[dict[str, Any]],
-             recovery: list[dict[str, Any]] | None = None, orphans: dict[str, Any] | None = None) -> list[str]:
+             recovery: list[dict[str, Any]] | None = None, orphans: dict[str, Any] | None = None,
+             matrix: list[dict[str, Any]] | None = None) -> list[str]:
     """Every failure message of a run; an empty list means the run passes."""
     failures = []
     for summary in latency:
@@ -88,4 +89,8 @@ def evaluate(latency: list[dict[str, Any]], concurrency: list[dict[str, Any]],
         failures.extend(m for gate in RECOVERY_GATES if (m := gate.fails(result)))
     if orphans is not None:
         failures.extend(m for gate in ORPHAN_GATES if (m := gate.fails(orphans)))
+    for cell in matrix or []:  # a contradicted seed claim is a finding, not a failure; a surprise is
+        if not cell["matches"]:
+            failures.append(f"scenario {cell['scenario']} / {cell['strategy']}: observed {cell['observed']}, "
+                            f"expected {' or '.join(cell['expected'])}")
     return failures

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from fixtures.population import add_students
 from fixtures.provision import Environment, provision
-from plsync.data_stages import data_stages
+from plsync.data_stages import data_stages, scenario_stage
 from plsync.gates import evaluate
 from plsync.rundir import RunDirectory
 from plsync.safety import require_disposable
@@ -71,10 +71,11 @@ def run_readiness(settings: HarnessSettings, options: ReadinessOptions, console:
             run.write_json("latency", latency)
             run.write_json("concurrency", concurrency)
             data_stages(db, run, users=options.users, seed=settings.seed, console=console)
+            scenario_stage(config, run, env, console)
         finally:
             db.dispose()
     failures = evaluate(run.read_json("latency"), run.read_json("concurrency"),
-                        run.read_json("recovery_stress"), run.read_json("orphans"))
+                        run.read_json("recovery_stress"), run.read_json("orphans"), run.read_json("matrix"))
     run.write_json("verdict", {"passed": not failures, "failures": failures})
     return run
 

@@ -7,6 +7,7 @@ from typing import Any
 from rich.table import Table
 
 from plsync.rundir import RunDirectory
+from reports.matrix import matrix_markdown
 from reports.recovery import recovery_markdown
 
 
@@ -74,6 +75,8 @@ def markdown(run: RunDirectory) -> str:
     lines += ["", "`legacy` is measured, not gated: it is the design expected to lose updates.", ""]
     if run.has("recovery_stress"):
         lines += ["## Desync recovery", "", *recovery_markdown(run.read_json("recovery_stress")), ""]
+    if run.has("matrix"):
+        lines += ["## Scenarios x strategies", "", *matrix_markdown(run.read_json("matrix")), ""]
     if run.has("orphans"):
         o = run.read_json("orphans")
         lines += ["## Orphan recovery", "",

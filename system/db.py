@@ -15,7 +15,7 @@ from system.errors import InfrastructureError
 
 
 def create_db_engine(config: SystemConfig, *, isolation_level: str | None = None,
-                     application_name: str = "plsync") -> Engine:
+                     application_name: str = "plsync", pre_ping: bool = False) -> Engine:
     # Set per connection, not per transaction: no extra round trip on the hot path.
     options = [f"-c lock_timeout={int(config.lock_timeout_s * 1000)}"]
     if config.statement_timeout_ms:
@@ -25,9 +25,10 @@ def create_db_engine(config: SystemConfig, *, isolation_level: str | None = None
     kwargs: dict[str, object] = {
         "pool_size": config.pool_size,
         "max_overflow": config.max_overflow,
-        # No pre-ping: it costs a round trip per transaction. A connection broken by a restart fails
-        # its operation (an "unknown" outcome in a ledger) and SQLAlchemy then invalidates the pool.
-        "pool_pre_ping": False,
+        # No pre-ping on the hot path: it costs a round trip per transaction. A connection broken by a
+        # restart fails its operation (an "unknown" outcome in a ledger) and SQLAlchemy then
+        # invalidates the pool. Admin and checker engines ask for it: they must survive restarts.
+        "pool_pre_ping": pre_ping,
         "connect_args": connect_args,
     }
     if isolation_level:
@@ -43,8 +44,8 @@ class Database:
     sessions: sessionmaker[Session]
 
     @classmethod
-    def connect(cls, config: SystemConfig, *, application_name: str = "plsync") -> Database:
-        engine = create_db_engine(config, application_name=application_name)
+    def connect(cls, config: SystemConfig, *, application_name: str = "plsync", pre_ping: bool = False) -> Database:
+        engine = create_db_engine(config, application_name=application_name, pre_ping=pre_ping)
         db = cls(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
         db.ping()
         return db

@@ -52,7 +52,7 @@ def session_config(database_url: str, redis_url: str, tmp_path_factory: pytest.T
 
 @pytest.fixture(scope="session")
 def session_db(session_config: SystemConfig) -> Iterator[Database]:
-    db = Database.connect(session_config)
+    db = Database.connect(session_config, pre_ping=True)  # survives the restart scenario
     yield db
     db.dispose()
 

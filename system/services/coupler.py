@@ -8,11 +8,10 @@ strategies that serialise by other means (advisory lock, Redis lock, SERIALIZABL
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlalchemy.orm import Session
 
 from system.services.catalog import load_rules
+from system.services.checkpoints import AFTER_LICENSE_WRITE, AFTER_PROGRESS_WRITE, Checkpoint, reach
 from system.services.license_service import LicenseService, record_license_created, set_license_level
 from system.services.rows import ensure_license, ensure_progress, get_license, get_progress
 from system.services.rules import AuditLogger, BoundaryValidator, require_user
@@ -27,9 +26,6 @@ from system.services.types import (
     ProgressUpdate,
     SyncResult,
 )
-
-#: Called between the two halves of an atomic operation (fault scenarios fail or stall it there).
-Checkpoint = Callable[[str, Session | None], None]
 
 
 class ProgressLicenseCoupler:
@@ -53,9 +49,8 @@ class ProgressLicenseCoupler:
         progress = get_progress(session=session, user_id=uid, specialization=spec, lock=self.lock_rows)
         lic = get_license(session=session, user_id=uid, specialization=spec, lock=self.lock_rows)
         update = self._progress.update_progress(session=session, request=request, lock=self.lock_rows,
-                                                progress=progress)
-        if checkpoint is not None:
-            checkpoint("after_progress_write", session)
+                                                progress=progress, checkpoint=checkpoint)
+        reach(checkpoint, AFTER_PROGRESS_WRITE, session)
         held = None
         if progress is not None:
             held = (progress, lic)
@@ -67,8 +62,7 @@ class ProgressLicenseCoupler:
                                checkpoint: Checkpoint | None = None) -> tuple[LicenseUpdate, SyncResult]:
         self._lock_pair(session, request.user_id, request.specialization)
         update = self._licenses.advance_license(session=session, request=request, lock=self.lock_rows)
-        if checkpoint is not None:
-            checkpoint("after_license_write", session)
+        reach(checkpoint, AFTER_LICENSE_WRITE, session)
         synced = self._sync.sync_license_to_progress(session=session, user_id=request.user_id,
                                                      specialization=request.specialization,
                                                      lock=self.lock_rows, reason=request.reason)
@@ -108,13 +102,13 @@ class ProgressLicenseCoupler:
         return progress.current_level, lic.current_level
 
     def sync_existing_records_atomic(self, *, session: Session, user_id: int, specialization: str,
-                                     source: str) -> SyncResult:
+                                     source: str, checkpoint: Checkpoint | None = None) -> SyncResult:
         """Fix a desynced pair; ``source`` is 'progress' or 'license' (the side that wins)."""
         direction = Direction.PROGRESS_TO_LICENSE if source == "progress" else Direction.parse(
             "license_to_progress" if source == "license" else source)
         self._lock_pair(session, user_id, specialization)
         return self._sync.sync_pair(session=session, user_id=user_id, specialization=specialization,
-                                    direction=direction, lock=self.lock_rows)
+                                    direction=direction, lock=self.lock_rows, checkpoint=checkpoint)
 
     def validate_consistency(self, *, session: Session, user_id: int, specialization: str) -> ConsistencyStatus:
         progress = get_progress(session=session, user_id=user_id, specialization=specialization, lock=False)

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from system.models import SpecializationProgress
 from system.services.catalog import LevelRequirementView, load_rules
+from system.services.checkpoints import AFTER_PROGRESS_READ, Checkpoint, reach
 from system.services.rows import ensure_progress, get_progress
 from system.services.rules import AuditLogger, BoundaryValidator, StateValidator, require_user
 from system.services.types import LevelUpRequest, ProgressUpdate
@@ -32,7 +33,8 @@ class SpecializationService:
                                   practice_hours=progress.practice_hours) > current
 
     def update_progress(self, *, session: Session, request: LevelUpRequest, lock: bool,
-                        progress: SpecializationProgress | None = None) -> ProgressUpdate:
+                        progress: SpecializationProgress | None = None,
+                        checkpoint: Checkpoint | None = None) -> ProgressUpdate:
         """Add XP, sessions and hours, then level up as far as the requirements allow.
 
         A Python read-modify-write of the row: safe only when ``lock`` is True or something else
@@ -47,6 +49,7 @@ class SpecializationService:
             require_user(session=session, user_id=request.user_id)
             progress, created = ensure_progress(session=session, user_id=request.user_id,
                                                 specialization=request.specialization, lock=lock)
+        reach(checkpoint, AFTER_PROGRESS_READ, session)
         previous = progress.current_level
         progress.total_xp += request.xp
         progress.completed_sessions += request.sessions

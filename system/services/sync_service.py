@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from system.errors import NotFoundError
 from system.models import SpecializationProgress, UserLicense
 from system.services.catalog import load_rules, specialization_ids
+from system.services.checkpoints import AFTER_SYNC_READ, Checkpoint, reach
 from system.services.license_service import record_license_created, set_license_level
 from system.services.rows import ensure_license, ensure_progress, get_license, get_progress
 from system.services.rules import AuditLogger, require_user
@@ -36,7 +37,8 @@ class ProgressLicenseSyncService:
     def sync_progress_to_license(self, *, session: Session, user_id: int, specialization: str,
                                  synced_by: int | None = None, lock: bool = False,
                                  reason: str = "progress to license sync",
-                                 held: tuple[SpecializationProgress, UserLicense | None] | None = None) -> SyncResult:
+                                 held: tuple[SpecializationProgress, UserLicense | None] | None = None,
+                                 checkpoint: Checkpoint | None = None) -> SyncResult:
         """Make the license match progress (creating it when missing). In sync already = success.
 
         ``held`` passes rows the caller already read (and locked) in this transaction: no re-read.
@@ -57,6 +59,7 @@ class ProgressLicenseSyncService:
             row, created = ensure_license(session=session, user_id=user_id, specialization=specialization,
                                           lock=lock, level=level)
         direction = Direction.PROGRESS_TO_LICENSE
+        reach(checkpoint, AFTER_SYNC_READ, session)
         if created:
             record_license_created(session=session, license_row=row, advanced_by=synced_by, reason=reason)
             session.flush()
@@ -69,7 +72,8 @@ class ProgressLicenseSyncService:
         return SyncResult(user_id, specialization, direction, "updated", before, level)
 
     def sync_license_to_progress(self, *, session: Session, user_id: int, specialization: str,
-                                 lock: bool = False, reason: str = "license to progress sync") -> SyncResult:
+                                 lock: bool = False, reason: str = "license to progress sync",
+                                 checkpoint: Checkpoint | None = None) -> SyncResult:
         """Make progress match the license (creating progress when missing). In sync already = success."""
         lic = get_license(session=session, user_id=user_id, specialization=specialization, lock=lock)
         if lic is None:
@@ -79,6 +83,7 @@ class ProgressLicenseSyncService:
         direction = Direction.LICENSE_TO_PROGRESS
         row, created = ensure_progress(session=session, user_id=user_id, specialization=specialization,
                                        lock=lock, level=level)
+        reach(checkpoint, AFTER_SYNC_READ, session)
         if created:
             AuditLogger.record(session=session, user_id=user_id, specialization=specialization,
                                entity="progress", old_level=None, new_level=level, reason=reason)
@@ -94,7 +99,8 @@ class ProgressLicenseSyncService:
         return SyncResult(user_id, specialization, direction, "updated", before, level)
 
     def sync_pair(self, *, session: Session, user_id: int, specialization: str, direction: Direction,
-                  lock: bool = False, synced_by: int | None = None) -> SyncResult:
+                  lock: bool = False, synced_by: int | None = None,
+                  checkpoint: Checkpoint | None = None) -> SyncResult:
         """Sync one pair in ``direction``; a pair with only one row is completed from that row."""
         has_progress = get_progress(session=session, user_id=user_id, specialization=specialization,
                                     lock=False) is not None
@@ -102,9 +108,9 @@ class ProgressLicenseSyncService:
                                   lock=False) is not None
         if (direction is Direction.LICENSE_TO_PROGRESS and has_license) or not has_progress:
             return self.sync_license_to_progress(session=session, user_id=user_id,
-                                                 specialization=specialization, lock=lock)
+                                                 specialization=specialization, lock=lock, checkpoint=checkpoint)
         return self.sync_progress_to_license(session=session, user_id=user_id, specialization=specialization,
-                                             synced_by=synced_by, lock=lock)
+                                             synced_by=synced_by, lock=lock, checkpoint=checkpoint)
 
     def find_desync_issues(self, *, session: Session, specialization: str | None = None) -> list[DesyncIssue]:
         params: dict[str, object] = {}

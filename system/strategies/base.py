@@ -34,8 +34,7 @@ from system.services.types import (
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-#: Called at named points of an operation ("after_progress_write", "between_transactions"); fault
-#: scenarios use it to fail or stall an operation exactly there. The session is None between transactions.
+#: Called at the named points of system.services.checkpoints; scenarios stall or fail operations there.
 FaultPoint = Callable[[str, Session | None], None]
 
 

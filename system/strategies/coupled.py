@@ -54,7 +54,7 @@ class CoupledStrategy(Strategy):
     def sync(self, user_id: int, specialization: str, direction: Direction) -> SyncResult:
         source = "progress" if direction is Direction.PROGRESS_TO_LICENSE else "license"
         result, _ = self.guarded(user_id, specialization, lambda s: self.coupler.sync_existing_records_atomic(
-            session=s, user_id=user_id, specialization=specialization, source=source))
+            session=s, user_id=user_id, specialization=specialization, source=source, checkpoint=self.ctx.at))
         return result
 
 

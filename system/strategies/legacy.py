@@ -3,6 +3,9 @@ without row locks, and sync hooks that log their errors instead of failing the o
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
+from system.services.checkpoints import AFTER_LICENSE_WRITE, AFTER_PROGRESS_WRITE
 from system.services.license_service import LicenseService
 from system.services.specialization_service import SpecializationService
 from system.services.sync_service import ProgressLicenseSyncService
@@ -23,20 +26,18 @@ class LegacyStrategy(Strategy):
     description = "P1: separate transactions, unlocked read-modify-write, non-blocking sync hooks"
 
     def level_up(self, request: LevelUpRequest) -> LevelUpResult:
-        def progress_step(session):  # type: ignore[no-untyped-def]
-            update = SpecializationService().update_progress(session=session, request=request, lock=False)
-            self.ctx.at("after_progress_write", session)
-            return update
-
-        update = self.transaction(progress_step)
+        update = self.transaction(lambda s: SpecializationService().update_progress(
+            session=s, request=request, lock=False, checkpoint=self.ctx.at))
         license_level, hook_error = None, None
-        if update.leveled_up:  # the P1 hook fires on a level-up only
-            self.ctx.at("between_transactions", None)
+        if update.leveled_up:  # the P1 hook fires on a level-up only, in a transaction of its own
+            def hook(session: Session) -> int:
+                self.ctx.at(AFTER_PROGRESS_WRITE, session)  # progress is committed, the license is not
+                return ProgressLicenseSyncService().sync_progress_to_license(
+                    session=session, user_id=request.user_id, specialization=request.specialization,
+                    reason=request.reason).level_after
+
             try:
-                synced = self.transaction(lambda s: ProgressLicenseSyncService().sync_progress_to_license(
-                    session=s, user_id=request.user_id, specialization=request.specialization,
-                    reason=request.reason))
-                license_level = synced.level_after
+                license_level = self.transaction(hook)
             except Exception as exc:  # non-blocking by design: the 6-hourly job is the safety net
                 hook_error = f"{type(exc).__name__}: {exc}"
                 log.error("auto-sync after level-up failed for %s/%s: %s", request.user_id,
@@ -45,20 +46,17 @@ class LegacyStrategy(Strategy):
                              update.total_xp, license_level, self.name, hook_error=hook_error)
 
     def advance_license(self, request: AdvanceLicenseRequest) -> LicenseResult:
-        def license_step(session):  # type: ignore[no-untyped-def]
-            update = LicenseService().advance_license(session=session, request=request, lock=False)
-            self.ctx.at("after_license_write", session)
-            return update
-
-        update = self.transaction(license_step)
+        update = self.transaction(lambda s: LicenseService().advance_license(session=s, request=request, lock=False))
         progress_level, hook_error = None, None
         if update.changed:
-            self.ctx.at("between_transactions", None)
+            def hook(session: Session) -> int:
+                self.ctx.at(AFTER_LICENSE_WRITE, session)  # the license is committed, progress is not
+                return ProgressLicenseSyncService().sync_license_to_progress(
+                    session=session, user_id=request.user_id, specialization=request.specialization,
+                    reason=request.reason).level_after
+
             try:
-                synced = self.transaction(lambda s: ProgressLicenseSyncService().sync_license_to_progress(
-                    session=s, user_id=request.user_id, specialization=request.specialization,
-                    reason=request.reason))
-                progress_level = synced.level_after
+                progress_level = self.transaction(hook)
             except Exception as exc:
                 hook_error = f"{type(exc).__name__}: {exc}"
                 log.error("auto-sync after license advance failed for %s/%s: %s", request.user_id,
@@ -68,4 +66,5 @@ class LegacyStrategy(Strategy):
 
     def sync(self, user_id: int, specialization: str, direction: Direction) -> SyncResult:
         return self.transaction(lambda s: ProgressLicenseSyncService().sync_pair(
-            session=s, user_id=user_id, specialization=specialization, direction=direction))
+            session=s, user_id=user_id, specialization=specialization, direction=direction,
+            checkpoint=self.ctx.at))

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from system.services.catalog import load_rules
+from system.services.checkpoints import AFTER_PROGRESS_WRITE
 from system.services.rows import get_license
 from system.services.rules import BoundaryValidator, require_user
 from system.services.types import AdvanceLicenseRequest, LevelUpRequest, LevelUpResult, LicenseResult
@@ -69,7 +70,7 @@ class TriggerStrategy(CoupledStrategy):
                 session.execute(text("INSERT INTO specialization_progress (student_id, specialization_id) "
                                      "VALUES (:uid, :spec) ON CONFLICT DO NOTHING"), params)
                 row = session.execute(self._sql, params).one()
-            self.ctx.at("after_progress_write", session)
+            self.ctx.at(AFTER_PROGRESS_WRITE, session)
             lic = get_license(session=session, user_id=request.user_id, specialization=request.specialization,
                               lock=False)
             previous = row.previous_level if row.previous_level is not None else row.level

@@ -1,0 +1,106 @@
+"""The scenario registry and the seeds' claims, declared as data and validated on load."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scenarios import edge_cases as edge
+from scenarios import fault_cases as faults
+from scenarios.scenario import OCCURRED, OUTCOMES, PREVENTED, REPAIRED, TRANSIENT, Scenario
+
+ANY = OUTCOMES  # randomized variants: measured, luck not asserted
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("interrupted_license_upgrade", "state_management", "license written, then the database fails",
+             edge.interrupted_license_upgrade, {"legacy": (REPAIRED,), "*": (PREVENTED,)}),
+    Scenario("concurrent_level_up", "concurrency", "two sessions read before either writes",
+             edge.concurrent_level_up, {"legacy": (OCCURRED,), "*": (PREVENTED,)}),
+    Scenario("orphan_prevention", "data_integrity", "delete a student with progress; progress for nobody",
+             edge.orphan_prevention, {"*": (PREVENTED,)}),
+    Scenario("license_without_progress", "data_integrity", "an admin creates a license without progress",
+             edge.license_without_progress, {"legacy": (TRANSIENT,), "*": (PREVENTED,)}),
+    Scenario("progress_without_license", "data_integrity", "progress earned where no license exists",
+             edge.progress_without_license, {"legacy": (REPAIRED,), "*": (PREVENTED,)}),
+    Scenario("max_level_overflow", "validation", "level 9 where the database says 8 is the max",
+             edge.max_level_overflow, {"*": (PREVENTED,)}),
+    Scenario("negative_xp", "validation", "-50 XP from a buggy client", edge.negative_xp, {"*": (PREVENTED,)}),
+    Scenario("duplicate_auto_sync", "concurrency", "two syncs of one pair read before either writes",
+             edge.duplicate_auto_sync, {"legacy": (OCCURRED,), "*": (PREVENTED,)}),
+    Scenario("desync_after_rollback", "state_management", "progress written, then the license write fails",
+             edge.desync_after_rollback, {"legacy": (REPAIRED,), "*": (PREVENTED,)}),
+    Scenario("backend_terminated", "fault", "pg_terminate_backend between progress and license writes",
+             faults.backend_terminated, {"legacy": (REPAIRED,), "*": (PREVENTED,)}, tags=("nemesis",)),
+    Scenario("lock_timeout_expiry", "fault", "the license row is held past lock_timeout",
+             faults.lock_timeout_expiry, {"legacy": (REPAIRED,), "*": (PREVENTED,)}, tags=("nemesis",)),
+    Scenario("statement_timeout_expiry", "fault", "a statement runs past statement_timeout mid-operation",
+             faults.statement_timeout_expiry, {"legacy": (REPAIRED,), "*": (PREVENTED,)}, tags=("nemesis",)),
+    Scenario("database_restart", "fault", "the server restarts under 4 sessions of level-ups",
+             faults.database_restart, {"legacy": ANY, "*": (PREVENTED,)}, randomized=True,
+             needs_restartable_server=True, tags=("nemesis",)),
+    Scenario("concurrent_level_up_randomized", "concurrency", "8 sessions x 25 level-ups on one student",
+             faults.concurrent_level_up_randomized, {"legacy": ANY, "*": (PREVENTED,)}, randomized=True),
+    Scenario("duplicate_auto_sync_randomized", "concurrency", "6 sessions sync one pair, 7 rounds",
+             faults.duplicate_auto_sync_randomized, {"legacy": ANY, "*": (PREVENTED,)}, randomized=True),
+)
+
+
+@dataclass(frozen=True)
+class Claim:
+    source: str
+    scenario: str
+    strategy: str  # a strategy name, or "*" for every strategy
+    outcome: str
+    words: str
+
+    def __post_init__(self) -> None:
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"claim on {self.scenario}: unknown outcome {self.outcome!r}")
+
+
+CLAIMS: tuple[Claim, ...] = (
+    Claim("000", "interrupted_license_upgrade", "legacy", PREVENTED,
+          "SQLAlchemy handles rollback automatically; no partial commits possible"),
+    Claim("000", "concurrent_level_up", "legacy", OCCURRED, "race condition can still cause update conflicts"),
+    Claim("000", "orphan_prevention", "*", PREVENTED, "FK constraints prevent orphan creation"),
+    Claim("000", "license_without_progress", "legacy", TRANSIENT,
+          "auto-sync creates missing progress, but a window of inconsistency exists"),
+    Claim("000", "progress_without_license", "legacy", TRANSIENT,
+          "same as license without progress: the auto-sync hook creates the license"),
+    Claim("000", "max_level_overflow", "*", PREVENTED, "application validates before allowing level up"),
+    Claim("000", "duplicate_auto_sync", "legacy", PREVENTED,
+          "idempotency guarantees safety; no harmful side effects from multiple calls"),
+    Claim("000", "desync_after_rollback", "legacy", REPAIRED, "background job fixes eventually (up to 6 h)"),
+    Claim("000", "concurrent_level_up", "redis", PREVENTED, "Rule 3 (Redis lock) prevents concurrent level-up"),
+    Claim("000", "duplicate_auto_sync", "redis", PREVENTED, "Rule 3 (Redis lock) prevents duplicate auto-sync"),
+    Claim("001", "progress_without_license", "coupled", PREVENTED, "Impossible after the Coupling Enforcer"),
+    Claim("001", "license_without_progress", "coupled", PREVENTED, "Impossible after the Coupling Enforcer"),
+    Claim("001", "desync_after_rollback", "coupled", PREVENTED, "Impossible after the Coupling Enforcer"),
+    Claim("001", "concurrent_level_up", "coupled", PREVENTED, "Serialized by pessimistic locking"),
+    Claim("001", "interrupted_license_upgrade", "coupled", PREVENTED, "Full rollback"),
+)
+
+
+def _validate() -> None:
+    names = [s.name for s in SCENARIOS]
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise ValueError(f"scenario names registered twice: {sorted(duplicates)}")
+    unknown = {c.scenario for c in CLAIMS} - set(names)
+    if unknown:
+        raise ValueError(f"claims about unknown scenarios: {sorted(unknown)}")
+
+
+_validate()
+
+
+def scenario_named(name: str) -> Scenario:
+    from system.errors import ConfigurationError
+
+    for scenario in SCENARIOS:
+        if scenario.name == name:
+            return scenario
+    raise ConfigurationError(f"unknown scenario {name!r} (known: {', '.join(s.name for s in SCENARIOS)})")
+
+
+def claims_for(scenario: str, strategy: str) -> list[Claim]:
+    return [c for c in CLAIMS if c.scenario == scenario and c.strategy in (strategy, "*")]
