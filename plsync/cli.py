@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from plsync import cli_data, cli_scenarios
+from plsync import cli_data, cli_scenarios, cli_swarm
 from plsync.errors import RunFailedError
 from plsync.exit_codes import exit_code_for
 from plsync.options import (
@@ -132,7 +132,7 @@ def serve_cmd(host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     from system.api.auth import issue_token
 
     with open_system(settings_from(database_url, database, redis_url), with_redis=strategy == "redis") as system:
-        api = create_app(system.config, strategy=strategy, db=system.db)
+        api = create_app(system.config, strategy=strategy)  # its own pool, named plsync-api
         console.print(f"API on http://{host}:{port} (strategy {strategy}). Bearer token for user 1: "
                       f"{issue_token(1, system.config.api_secret)}")
         uvicorn.run(api, host=host, port=port, log_level="warning")
@@ -145,6 +145,8 @@ def readiness_cmd(strategies: Annotated[list[str] | None, typer.Option("--strate
                   ops_per_thread: Annotated[int, typer.Option("--ops-per-thread")] = 50,
                   latency_ops: Annotated[int, typer.Option("--latency-ops")] = 1000,
                   users: Annotated[int, typer.Option("--users", help="Population of the data stages")] = 10_000,
+                  swarm_seconds: Annotated[int, typer.Option("--swarm-seconds", help="Hot-spot swarm per "
+                                                                                     "strategy")] = 10,
                   runs_dir: Annotated[Path, typer.Option("--runs-dir", envvar="PLSYNC_RUNS_DIR")] = Path("runs"),
                   database_url: DatabaseUrl = None, database: DatabaseMode = None,
                   redis_url: RedisUrl = None, disposable: Disposable = False) -> None:
@@ -153,14 +155,17 @@ def readiness_cmd(strategies: Annotated[list[str] | None, typer.Option("--strate
     from reports.matrix import matrix_table
     from reports.readiness import terminal_table, write_markdown
     from reports.recovery import recovery_table
+    from reports.swarm import swarm_table
 
     options = ReadinessOptions(strategies=tuple(strategies or ()), threads=threads,
-                               ops_per_thread=ops_per_thread, latency_ops=latency_ops, users=users)
+                               ops_per_thread=ops_per_thread, latency_ops=latency_ops, users=users,
+                               swarm_seconds=swarm_seconds)
     settings = settings_from(database_url, database, redis_url, disposable, runs_root=runs_dir)
     run = run_readiness(settings, options, console)
     write_markdown(run)
     out.print(terminal_table(run))
     out.print(recovery_table(run.read_json("recovery_stress")))
+    out.print(swarm_table(run.read_json("swarms"), "Hot-spot swarms (Locust, direct)"))
     out.print(matrix_table(run.read_json("matrix")))
     verdict = run.read_json("verdict")
     out.print(f"results and report: {run.path}")
@@ -172,6 +177,7 @@ def readiness_cmd(strategies: Annotated[list[str] | None, typer.Option("--strate
 cli_data.register(app)
 cli_data.register_db(app)
 cli_scenarios.register(app)
+cli_swarm.register(app)
 
 
 def main() -> None:

@@ -40,6 +40,20 @@ def data_stages(db: Database, run: RunDirectory, *, users: int, seed: int, conso
     run.write_json("orphans", orphan_stage(db, run, seed=seed))
 
 
+def swarm_stage(env: Environment, config: SystemConfig, run: RunDirectory, strategies: list[str], *, seconds: int,
+                users: int, console: Console) -> None:
+    """A short hot-spot Locust swarm per strategy (direct transport), judged like ``plsync swarm``."""
+    from plsync.swarm import SwarmOptions, run_swarm
+
+    results = []
+    for name in strategies:
+        console.print(f"[dim]swarm: {name}, {users} users on 10 students, {seconds}s[/]")
+        options = SwarmOptions(strategy=name, workload="hotspot", users=users, spawn_rate=users, run_time_s=seconds,
+                               students=200)
+        results.append(run_swarm(env, config, options, RunDirectory(run.path / "swarms" / name)))
+    run.write_json("swarms", results)
+
+
 def scenario_stage(config: SystemConfig, run: RunDirectory, env: Environment, console: Console) -> None:
     """The scenarios x strategies matrix (runs last: it wipes the data for every cell)."""
     admin = Database.connect(config, application_name="plsync-scenarios", pre_ping=True)

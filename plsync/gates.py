@@ -74,7 +74,8 @@ ORPHAN_GATES: tuple[ResultGate, ...] = (
 
 def evaluate(latency: list[dict[str, Any]], concurrency: list[dict[str, Any]],
              recovery: list[dict[str, Any]] | None = None, orphans: dict[str, Any] | None = None,
-             matrix: list[dict[str, Any]] | None = None) -> list[str]:
+             matrix: list[dict[str, Any]] | None = None,
+             swarms: list[dict[str, Any]] | None = None) -> list[str]:
     """Every failure message of a run; an empty list means the run passes."""
     failures = []
     for summary in latency:
@@ -93,4 +94,7 @@ def evaluate(latency: list[dict[str, Any]], concurrency: list[dict[str, Any]],
         if not cell["matches"]:
             failures.append(f"scenario {cell['scenario']} / {cell['strategy']}: observed {cell['observed']}, "
                             f"expected {' or '.join(cell['expected'])}")
+    for swarm in swarms or []:  # legacy is swarmed to show what it loses, not gated
+        if swarm["strategy"] != "legacy":
+            failures.extend(f"swarm {swarm['strategy']}: {f}" for f in swarm["failures_of_gates"])
     return failures

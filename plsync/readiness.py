@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from fixtures.population import add_students
 from fixtures.provision import Environment, provision
-from plsync.data_stages import data_stages, scenario_stage
+from plsync.data_stages import data_stages, scenario_stage, swarm_stage
 from plsync.gates import evaluate
 from plsync.rundir import RunDirectory
 from plsync.safety import require_disposable
@@ -37,6 +37,9 @@ class ReadinessOptions:
     latency_students: int = 20
     #: Population of the data stages (seed, check, repair, recovery stress, orphans).
     users: int = 10_000
+    #: The short hot-spot swarm per strategy (32 users on 10 students).
+    swarm_seconds: int = 10
+    swarm_users: int = 32
 
     def __post_init__(self) -> None:
         for name in self.strategies:
@@ -71,11 +74,14 @@ def run_readiness(settings: HarnessSettings, options: ReadinessOptions, console:
             run.write_json("latency", latency)
             run.write_json("concurrency", concurrency)
             data_stages(db, run, users=options.users, seed=settings.seed, console=console)
+            swarm_stage(env, config, run, strategies, seconds=options.swarm_seconds, users=options.swarm_users,
+                        console=console)
             scenario_stage(config, run, env, console)
         finally:
             db.dispose()
     failures = evaluate(run.read_json("latency"), run.read_json("concurrency"),
-                        run.read_json("recovery_stress"), run.read_json("orphans"), run.read_json("matrix"))
+                        run.read_json("recovery_stress"), run.read_json("orphans"), run.read_json("matrix"),
+                        run.read_json("swarms"))
     run.write_json("verdict", {"passed": not failures, "failures": failures})
     return run
 

@@ -9,6 +9,7 @@ from rich.table import Table
 from plsync.rundir import RunDirectory
 from reports.matrix import matrix_markdown
 from reports.recovery import recovery_markdown
+from reports.swarm import swarm_markdown
 
 
 def _invariant_summary(outcome: dict[str, Any]) -> str:
@@ -75,6 +76,8 @@ def markdown(run: RunDirectory) -> str:
     lines += ["", "`legacy` is measured, not gated: it is the design expected to lose updates.", ""]
     if run.has("recovery_stress"):
         lines += ["## Desync recovery", "", *recovery_markdown(run.read_json("recovery_stress")), ""]
+    if run.has("swarms"):
+        lines += ["## Hot-spot swarms (Locust, direct)", "", *swarm_markdown(run.read_json("swarms")), ""]
     if run.has("matrix"):
         lines += ["## Scenarios x strategies", "", *matrix_markdown(run.read_json("matrix")), ""]
     if run.has("orphans"):

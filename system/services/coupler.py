@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from system.services.catalog import load_rules
 from system.services.checkpoints import AFTER_LICENSE_WRITE, AFTER_PROGRESS_WRITE, Checkpoint, reach
+from system.services.fast_level_up import level_up_fast
 from system.services.license_service import LicenseService, record_license_created, set_license_level
 from system.services.rows import ensure_license, ensure_progress, get_license, get_progress
 from system.services.rules import AuditLogger, BoundaryValidator, require_user
@@ -44,8 +45,14 @@ class ProgressLicenseCoupler:
     def level_up_atomic(self, *, session: Session, request: LevelUpRequest,
                         checkpoint: Checkpoint | None = None) -> tuple[ProgressUpdate, SyncResult]:
         """Add XP (and sessions, hours); level up when earned; the license follows in the same transaction."""
+        for name in ("xp", "sessions", "theory_hours", "practice_hours"):
+            BoundaryValidator.validate_amount(name, getattr(request, name))
+        fast = level_up_fast(session, request, lock=self.lock_rows, checkpoint=checkpoint)
+        if fast is not None:
+            return fast
         uid, spec = request.user_id, request.specialization
-        # Lock order: progress, then license. The rows read here are handed on, never re-read.
+        # A row is missing: the general path creates it (or names who is unknown). Lock order:
+        # progress, then license; the rows read here are handed on, never re-read.
         progress = get_progress(session=session, user_id=uid, specialization=spec, lock=self.lock_rows)
         lic = get_license(session=session, user_id=uid, specialization=spec, lock=self.lock_rows)
         update = self._progress.update_progress(session=session, request=request, lock=self.lock_rows,

@@ -101,11 +101,11 @@ def test_destructive_commands_refuse_a_database_plsync_did_not_create(pg_server:
 def test_readiness_smoke_writes_results_and_leaves_no_server(tmp_path: Path) -> None:
     before = server_pids()
     result = plsync("readiness", "--threads", "4", "--ops-per-thread", "10", "--latency-ops", "40",
-                    "--users", "2000", "--runs-dir", str(tmp_path), timeout=600)
+                    "--users", "2000", "--swarm-seconds", "2", "--runs-dir", str(tmp_path), timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     (run,) = tmp_path.iterdir()
     for name in ("environment", "migrate", "latency", "concurrency", "manifest", "recovery_stress", "orphans",
-                 "matrix", "verdict"):
+                 "swarms", "matrix", "verdict"):
         assert (run / f"{name}.json").exists(), name
     concurrency = json.loads((run / "concurrency.json").read_text())
     assert [c["strategy"] for c in concurrency] == ["legacy", "coupled", "advisory", "redis", "serializable",

@@ -1,0 +1,91 @@
+"""Ceilings measured in the same run as a swarm, so its throughput reads as a ratio.
+
+- pgbench running the same atomic level-up transaction (lock progress and license, update both,
+  insert a progression) at the same concurrency, with the pgbench that ships with PostgreSQL;
+- Locust's FastHttpUser against a FastAPI endpoint that does nothing, served by uvicorn the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy.engine import make_url
+
+from fixtures.embedded_postgres import pg_install_dir
+from fixtures.ports import LOOPBACK, free_port
+from plsync.errors import ProvisioningError
+
+BIN = Path(sys.executable).parent
+
+LEVEL_UP_TRANSACTION = """\\set uid random({low}, {high})
+BEGIN;
+SELECT total_xp FROM specialization_progress WHERE student_id = :uid AND specialization_id = '{spec}' FOR UPDATE;
+SELECT current_level FROM user_licenses WHERE user_id = :uid AND specialization_type = '{spec}' FOR UPDATE;
+UPDATE specialization_progress SET total_xp = total_xp + 10, completed_sessions = completed_sessions + 1,
+    updated_at = now() WHERE student_id = :uid AND specialization_id = '{spec}';
+UPDATE user_licenses SET updated_at = now() WHERE user_id = :uid AND specialization_type = '{spec}';
+INSERT INTO license_progressions (user_license_id, from_level, to_level, reason)
+    SELECT id, current_level, current_level, 'pgbench' FROM user_licenses
+     WHERE user_id = :uid AND specialization_type = '{spec}';
+END;
+"""
+
+
+def pgbench_binary() -> str:
+    found = pg_install_dir() / "bin" / "pgbench"
+    return str(found) if found.exists() else (shutil.which("pgbench") or "pgbench")
+
+
+def pgbench_tps(database_url: str, *, clients: int, seconds: int, low: int, high: int,
+                specialization: str = "PLAYER") -> float:
+    url = make_url(database_url)
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+        script.write(LEVEL_UP_TRANSACTION.format(low=low, high=high, spec=specialization).replace("\n    ", " "))
+    env = {**os.environ, "PGPASSWORD": url.password or ""}
+    cmd = [pgbench_binary(), "-n", "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds),
+           "-f", script.name, "-h", url.host or LOOPBACK, "-p", str(url.port or 5432),
+           "-U", url.username or "postgres", url.database or ""]
+    try:
+        result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=seconds + 60)
+    finally:
+        Path(script.name).unlink(missing_ok=True)
+    found = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", result.stdout)
+    if result.returncode != 0 or not found:
+        raise ProvisioningError(f"pgbench failed: {(result.stderr or result.stdout)[-400:]}")
+    return float(found.group(1))
+
+
+def http_ceiling_rps(*, users: int, seconds: int, workdir: Path) -> float:
+    port = free_port()
+    server = subprocess.Popen([str(BIN / "python"), "-m", "uvicorn", "loadtests.trivial_app:app", "--host", LOOPBACK,
+                               "--port", str(port), "--log-level", "warning"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(f"http://{LOOPBACK}:{port}/ping", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise ProvisioningError("the trivial endpoint did not start") from None
+                time.sleep(0.1)
+        out = workdir / "ceiling_stats.json"
+        locustfile = Path(__file__).resolve().parent.parent / "loadtests" / "trivial.py"
+        subprocess.run([str(BIN / "locust"), "-f", str(locustfile), "--headless", "-u", str(users), "-r", str(users),
+                        "-t", f"{seconds}s", "-H", f"http://{LOOPBACK}:{port}", "--only-summary", "--loglevel",
+                        "WARNING", "--plsync-stats-out", str(out)], capture_output=True, timeout=seconds + 60,
+                       cwd=workdir)
+        return float(json.loads(out.read_text())["rps"])
+    finally:
+        server.terminate()
+        server.wait(10)

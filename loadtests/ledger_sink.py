@@ -1,0 +1,38 @@
+"""Each Locust process appends its operations to its own JSON-lines ledger file."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from pathlib import Path
+
+from scenarios.ledger import Ledger, LedgerEntry, Outcome
+
+
+class LedgerSink:
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / f"ledger-{socket.gethostname()}-{os.getpid()}.jsonl"
+        self._file = self.path.open("a", buffering=1 << 16)
+
+    def record(self, entry: LedgerEntry) -> None:
+        self._file.write(json.dumps([entry.operation, entry.user_id, entry.specialization, entry.xp,
+                                     entry.outcome.value, round(entry.latency_s, 6), entry.attempts, entry.error])
+                         + "\n")
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def read_ledgers(directory: Path) -> Ledger:
+    """Merge every process's ledger file into one ledger."""
+    ledger = Ledger()
+    for path in sorted(directory.glob("ledger-*.jsonl")):
+        with path.open() as handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                op, uid, spec, xp, outcome, latency, attempts, error = json.loads(line)
+                ledger.record(LedgerEntry(op, uid, spec, xp, Outcome(outcome), latency, attempts, error))
+    return ledger

@@ -1,0 +1,113 @@
+"""``plsync swarm``: a Locust swarm (direct or HTTP, local or distributed), judged by the invariant checker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from plsync.options import AsJson, DatabaseMode, DatabaseUrl, Disposable, RedisUrl, console, emit, out, settings_from
+
+
+def swarm_cmd(strategy: Annotated[str, typer.Option("--strategy")] = "coupled",
+              shape: Annotated[str, typer.Option("--shape", help="uniform, hotspot, sync_storm or mixed")]
+              = "hotspot",
+              stages: Annotated[str, typer.Option("--stages", help="steady, ramp or spike")] = "steady",
+              users: Annotated[int, typer.Option("--users")] = 64,
+              spawn_rate: Annotated[float, typer.Option("--spawn-rate")] = 64,
+              run_time: Annotated[int, typer.Option("--run-time", help="seconds")] = 60,
+              transport: Annotated[str, typer.Option("--transport", help="direct or http")] = "direct",
+              students: Annotated[int, typer.Option("--students")] = 1000,
+              hot_students: Annotated[int | None, typer.Option("--hot-students")] = None,
+              workers: Annotated[int, typer.Option("--workers", help="0: local; N: master + N workers")] = 0,
+              compare_strategies: Annotated[bool, typer.Option("--compare-strategies")] = False,
+              baselines: Annotated[bool, typer.Option("--baselines", help="Also measure pgbench and the HTTP "
+                                                                          "ceiling, and report ratios")] = False,
+              runs_dir: Annotated[Path, typer.Option("--runs-dir", envvar="PLSYNC_RUNS_DIR")] = Path("runs"),
+              as_json: AsJson = False, database_url: DatabaseUrl = None, database: DatabaseMode = None,
+              redis_url: RedisUrl = None, disposable: Disposable = False) -> None:
+    """Swarm the system with Locust; exit 1 when a threshold or an invariant fails."""
+    from plsync.errors import RunFailedError
+    from plsync.rundir import RunDirectory
+    from plsync.safety import require_disposable
+    from plsync.session import open_system
+    from plsync.swarm import SwarmOptions, run_swarm
+    from reports.swarm import swarm_table
+    from system.strategies import strategy_names
+
+    chosen = strategy_names() if compare_strategies else [strategy]
+    plans = [SwarmOptions(s, shape, users, spawn_rate, run_time, transport, stages, students, hot_students, workers)
+             for s in chosen]
+    settings = settings_from(database_url, database, redis_url, disposable, runs_root=runs_dir)
+    run = RunDirectory.create(settings.runs_root, "swarm")
+    results = []
+    with open_system(settings, with_redis=True, demo_data=False) as system:
+        require_disposable(system.env, "replace the data with a swarm population")
+        for plan in plans:
+            console.print(f"[bold]swarm[/] {plan.strategy}: {plan.users} {plan.transport} users, {plan.workload}, "
+                          f"{plan.run_time_s}s{f', {plan.workers} workers' if plan.workers else ''}")
+            sub = RunDirectory(run.path / plan.strategy)
+            result = run_swarm(system.env, system.config, plan, sub)
+            sub.write_json("swarm", result)
+            results.append(sub.read_json("swarm"))
+        if baselines:
+            _baselines(system, plans[0], run)
+    run.write_json("swarms", results)
+    if as_json:
+        emit(results, True)
+    else:
+        out.print(swarm_table(results, f"Swarm: {shape}, {users} users, {run_time}s ({transport})"))
+        if run.has("baselines"):
+            b = run.read_json("baselines")
+            out.print(f"pgbench, same transaction, {b['clients']} clients: {b['pgbench_tps']:.0f} tps; "
+                      f"direct swarm ({plans[0].strategy}): {b['swarm_rps']:.0f} req/s = "
+                      f"{b['direct_vs_pgbench']:.0%} of pgbench")
+            if b.get("http_ceiling_rps"):
+                out.print(f"trivial FastAPI endpoint: {b['http_ceiling_rps']:.0f} req/s; HTTP swarm: "
+                          f"{b['http_swarm_rps']:.0f} req/s = {b['http_vs_ceiling']:.0%} of the ceiling")
+        out.print(f"results: {run.path}")
+    failed = [f"{r['strategy']}: {f}" for r in results for f in r["failures_of_gates"]]
+    if failed and not compare_strategies:
+        raise RunFailedError("swarm failed:\n  " + "\n  ".join(failed))
+    if compare_strategies:
+        gated = [f for r in results if r["strategy"] != "legacy" for f in r["failures_of_gates"]]
+        if gated:
+            raise RunFailedError("swarm failed (legacy is compared, not gated):\n  " + "\n  ".join(gated))
+
+
+def _baselines(system: object, plan: object, run: object) -> None:
+    """pgbench and the direct swarm at the same concurrency; the HTTP ceiling and an HTTP swarm."""
+    import dataclasses
+
+    from benchmarks.baselines import http_ceiling_rps, pgbench_tps
+    from plsync.rundir import RunDirectory
+    from plsync.swarm import SwarmOptions, prepare_population, run_swarm
+    from system.db import Database
+
+    assert isinstance(plan, SwarmOptions) and isinstance(run, RunDirectory)
+    sys_ = system  # an OpenSystem
+    direct = dataclasses.replace(plan, transport="direct", strategy="coupled", workload="uniform", workers=0)
+    admin = Database.connect(sys_.config, pre_ping=True)  # type: ignore[attr-defined]
+    try:
+        prepare_population(admin, direct, 42)
+    finally:
+        admin.dispose()
+    console.print(f"[bold]baseline[/]: pgbench, {direct.users} clients, {direct.run_time_s}s")
+    tps = pgbench_tps(sys_.env.database_url, clients=direct.users, seconds=direct.run_time_s,  # type: ignore[attr-defined]
+                      low=1, high=direct.students)
+    console.print("[bold]baseline[/]: direct swarm, coupled, uniform, same concurrency")
+    swarm = run_swarm(sys_.env, sys_.config, direct, RunDirectory(run.path / "baseline-direct"))  # type: ignore[attr-defined]
+    record = {"clients": direct.users, "pgbench_tps": tps, "swarm_rps": swarm.rps,
+              "direct_vs_pgbench": swarm.rps / tps if tps else 0.0}
+    console.print(f"[bold]baseline[/]: HTTP ceiling and HTTP swarm, {direct.users} users")
+    ceiling = http_ceiling_rps(users=direct.users, seconds=direct.run_time_s, workdir=run.path)
+    http = run_swarm(sys_.env, sys_.config, dataclasses.replace(direct, transport="http"),  # type: ignore[attr-defined]
+                     RunDirectory(run.path / "baseline-http"))
+    record |= {"http_ceiling_rps": ceiling, "http_swarm_rps": http.rps,
+               "http_vs_ceiling": http.rps / ceiling if ceiling else 0.0}
+    run.write_json("baselines", record)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("swarm")(swarm_cmd)

@@ -1,0 +1,245 @@
+"""Run a Locust swarm against a provisioned system and judge it: ledger + invariant checker + thresholds.
+
+Locust runs as its own process (``locust -f loadtests/<file>.py --headless``), or as a master and
+workers on loopback, exactly as a user would start it; the harness prepares the data, starts the API
+for the HTTP transport, samples how many transactions are open at once, and reads back what Locust
+and the ledgers wrote into the run directory.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+from fixtures.population import add_students, add_users
+from fixtures.ports import LOOPBACK, free_port
+from fixtures.provision import Environment
+from loadtests.ledger_sink import read_ledgers
+from loadtests.stages import stages_named
+from loadtests.thresholds import evaluate_swarm
+from loadtests.workloads import workload_named
+from plsync.errors import ProvisioningError
+from plsync.rundir import RunDirectory, to_jsonable
+from scenarios.invariants import check_invariants
+from scenarios.scenario import DATA_TABLES
+from system.config import SystemConfig
+from system.db import Database
+from system.errors import ConfigurationError
+from system.strategies import strategy_class
+
+BIN = Path(sys.executable).parent
+LOCUSTFILES = Path(__file__).resolve().parent.parent / "loadtests"
+
+
+@dataclass(frozen=True)
+class SwarmOptions:
+    strategy: str = "coupled"
+    workload: str = "hotspot"
+    users: int = 64
+    spawn_rate: float = 64
+    run_time_s: int = 60
+    transport: str = "direct"
+    stages: str = "steady"
+    students: int = 1000
+    hot_students: int | None = None
+    workers: int = 0
+    specialization: str = "PLAYER"
+
+    def __post_init__(self) -> None:
+        strategy_class(self.strategy)
+        workload_named(self.workload)
+        stages_named(self.stages)
+        if self.transport not in ("direct", "http"):
+            raise ConfigurationError(f"unknown transport {self.transport!r} (direct or http)")
+        if self.users < 1 or self.spawn_rate <= 0 or self.run_time_s < 1 or self.students < 1:
+            raise ConfigurationError("users, spawn rate, run time and students must be positive")
+        if not 0 <= self.workers <= 8:
+            raise ConfigurationError("workers must be between 0 (local) and 8")
+        if self.users > 250:
+            raise ConfigurationError("more than 250 users would exceed the server's 300 connections; use workers "
+                                     "against a server configured for more")
+
+
+@dataclass(frozen=True)
+class SwarmResult:
+    strategy: str
+    workload: str
+    transport: str
+    users: int
+    workers: int
+    run_time_s: int
+    requests: int
+    failures: int
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    operations: dict[str, Any]
+    ledger: dict[str, int]
+    retries: int
+    deadlocks: int
+    lost_xp: int
+    unacknowledged_xp: int
+    desynced_pairs: int
+    max_open_transactions: int
+    invariants: Any
+    failures_of_gates: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures_of_gates
+
+
+class OpenTransactionSampler:
+    """How many swarm sessions hold a transaction at the same moment (proof the concurrency is real)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db, self.peak = db, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with self.db.engine.connect() as conn:
+                    now = conn.execute(text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE (application_name LIKE 'plsync-swarm%' OR "
+                        "application_name = 'plsync-api') AND state IN ('active', 'idle in transaction')"
+                    )).scalar_one()
+                self.peak = max(self.peak, int(now))
+            except Exception:  # the sampler must never fail the run it watches
+                pass
+            self._stop.wait(0.05)
+
+    def __enter__(self) -> OpenTransactionSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def prepare_population(db: Database, options: SwarmOptions, seed: int) -> dict[tuple[int, str], int]:
+    """Fresh students (ids from 1) and one admin; returns the XP baseline of every pair."""
+    with db.transaction() as session:
+        session.execute(text(f"TRUNCATE {DATA_TABLES} RESTART IDENTITY CASCADE"))
+        add_students(session, options.students, seed=seed, specializations=(options.specialization,))
+        add_users(session, 1, seed=seed, role="admin")
+    with db.transaction() as session:
+        rows = session.execute(text("SELECT student_id, specialization_id, total_xp FROM specialization_progress"))
+        return {(r[0], r[1]): r[2] for r in rows}
+
+
+def _swarm_env(env: Environment, options: SwarmOptions, run: RunDirectory, secret: str) -> dict[str, str]:
+    values = {"PLSYNC_DATABASE_URL": env.database_url, "PLSYNC_STRATEGY": options.strategy,
+              "PLSYNC_WORKLOAD": options.workload, "PLSYNC_STAGES": options.stages,
+              "PLSYNC_SPECIALIZATION": options.specialization, "PLSYNC_LEDGER_DIR": str(run.path / "ledgers"),
+              "PLSYNC_STATS_OUT": str(run.path / "locust_stats.json"), "PLSYNC_API_SECRET": secret,
+              "PLSYNC_HOT_STUDENTS": str(options.hot_students or 0)}
+    if env.redis_url:
+        values["PLSYNC_REDIS_URL"] = env.redis_url
+    return {**os.environ, **values}
+
+
+def start_api(env: Environment, strategy: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    args = [str(BIN / "plsync"), "serve", "--host", LOOPBACK, "--port", str(port), "--strategy", strategy,
+            "--database-url", env.database_url]
+    if env.redis_url:
+        args += ["--redis-url", env.redis_url]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    url = f"http://{LOOPBACK}:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"{url}/health/integrity", timeout=2)
+            return proc, url
+        except httpx.TransportError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise ProvisioningError(f"the API did not start: {log.read_text()[-500:]}") from None
+            time.sleep(0.1)
+
+
+def locust_commands(options: SwarmOptions, run: RunDirectory, host: str | None) -> list[list[str]]:
+    locustfile = str(LOCUSTFILES / ("direct.py" if options.transport == "direct" else "http.py"))
+    common = [str(BIN / "locust"), "-f", locustfile]
+    head = [*common, "--headless", "-u", str(options.users), "-r", str(options.spawn_rate),
+            "-t", f"{options.run_time_s}s", "--csv", str(run.path / "locust"), "--html", str(run.path / "locust.html"),
+            "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING"]
+    if host:
+        head += ["-H", host]
+    if not options.workers:
+        return [head]
+    port = free_port()
+    master = [*head, "--master", "--master-bind-host", LOOPBACK, "--master-bind-port", str(port),
+              "--expect-workers", str(options.workers), "--expect-workers-max-wait", "60"]
+    worker = [*common, "--worker", "--master-host", LOOPBACK, "--master-port", str(port), "--loglevel", "WARNING"]
+    if host:
+        worker += ["-H", host]
+    return [master] + [worker] * options.workers
+
+
+def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run: RunDirectory, *,
+              seed: int = 42) -> SwarmResult:
+    admin = Database.connect(config, application_name="plsync-harness", pre_ping=True)
+    api: subprocess.Popen[bytes] | None = None
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        baseline = prepare_population(admin, options, seed)
+        host = None
+        if options.transport == "http":
+            api, host = start_api(env, options.strategy, run.path / "api.log")
+        child_env = _swarm_env(env, options, run, config.api_secret)
+        with OpenTransactionSampler(admin) as sampler:
+            for i, cmd in enumerate(locust_commands(options, run, host)):
+                log = (run.path / f"locust-{i}.log").open("w")
+                procs.append(subprocess.Popen(cmd, env=child_env, stdout=log, stderr=subprocess.STDOUT,
+                                              cwd=run.path))
+            procs[0].wait(timeout=options.run_time_s + 120)
+            for worker in procs[1:]:
+                worker.wait(timeout=30)
+        stats_file = run.path / "locust_stats.json"
+        if not stats_file.exists():
+            raise ProvisioningError(f"Locust wrote no results; see {run.path / 'locust-0.log'}")
+        import json
+
+        stats = json.loads(stats_file.read_text())
+        ledger = read_ledgers(run.path / "ledgers")
+        with admin.transaction() as session:
+            report = check_invariants(session, ledger, baseline)
+        invariants = to_jsonable(report)
+        errors = [e.error or "" for e in ledger.entries if e.error]
+        result = SwarmResult(
+            options.strategy, options.workload, options.transport, options.users, options.workers, options.run_time_s,
+            stats["requests"], stats["failures"], stats["rps"], stats["p50_ms"], stats["p95_ms"], stats["p99_ms"],
+            stats["operations"], ledger.counts(), ledger.retries(), sum("DeadlockDetected" in e for e in errors),
+            report.get("lost_updates").amount, report.get("unacknowledged_writes").amount,
+            report.violations("desynced_pairs"), sampler.peak, invariants,
+            evaluate_swarm(stats, invariants))
+        return result
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        if api is not None:
+            api.terminate()
+            try:
+                api.wait(10)
+            except subprocess.TimeoutExpired:
+                api.kill()
+        admin.dispose()
