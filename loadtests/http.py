@@ -37,7 +37,7 @@ class ApiUser(FastHttpUser):
     def on_start(self) -> None:
         self.ctx: SwarmContext = HOLDER["ctx"]
         self.rng = random.Random()
-        token = issue_token(self.ctx.staff_id, self.environment.parsed_options.plsync_api_secret)
+        token = issue_token(self.ctx.staff_id, self.environment.parsed_options.plsync_api_secret, "admin")
         self.auth = {"Authorization": f"Bearer {token}"}
 
     @task

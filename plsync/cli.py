@@ -133,8 +133,8 @@ def serve_cmd(host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
 
     with open_system(settings_from(database_url, database, redis_url), with_redis=strategy == "redis") as system:
         api = create_app(system.config, strategy=strategy)  # its own pool, named plsync-api
-        console.print(f"API on http://{host}:{port} (strategy {strategy}). Bearer token for user 1: "
-                      f"{issue_token(1, system.config.api_secret)}")
+        console.print(f"API on http://{host}:{port} (strategy {strategy}). Admin bearer token for user 1: "
+                      f"{issue_token(1, system.config.api_secret, 'admin')}")
         uvicorn.run(api, host=host, port=port, log_level="warning")
 
 

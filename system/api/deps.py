@@ -6,13 +6,11 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
-from sqlalchemy import select
 
 from system.api.auth import verify_token
 from system.config import SystemConfig
 from system.db import Database
 from system.errors import AccessDeniedError
-from system.models import User
 from system.strategies import Strategy
 
 
@@ -41,13 +39,9 @@ def caller(comp: Components, authorization: Annotated[str | None, Header()] = No
     if not authorization or not authorization.lower().startswith("bearer "):
         raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
     try:
-        user_id = verify_token(authorization[7:].strip(), comp.config.api_secret)
+        user_id, role = verify_token(authorization[7:].strip(), comp.config.api_secret)
     except AccessDeniedError as exc:
         raise HTTPException(401, str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
-    with comp.db.sessions() as session:
-        role = session.execute(select(User.role).where(User.id == user_id)).scalar()
-    if role is None:
-        raise HTTPException(401, "token of an unknown user", headers={"WWW-Authenticate": "Bearer"})
     return Caller(user_id, role)
 
 

@@ -27,7 +27,7 @@ def tokens(db: Database, config: SystemConfig, students: list[int]) -> dict[str,
     with db.transaction() as session:
         (admin,) = add_users(session, 1, seed=1, role="admin")
         (instructor,) = add_users(session, 1, seed=2, role="instructor")
-    return {role: issue_token(uid, config.api_secret)
+    return {role: issue_token(uid, config.api_secret, role)
             for role, uid in (("admin", admin), ("instructor", instructor), ("student", students[0]))}
 
 
@@ -50,6 +50,7 @@ def test_admin_endpoints_refuse_callers_without_the_role(client: TestClient, tok
     kwargs = {"json": body} if body is not None else {}
     assert call(path, **kwargs).status_code == 401
     assert call(path, headers=auth("1.forged"), **kwargs).status_code == 401
+    assert call(path, headers=auth(tokens["student"].replace(".student.", ".admin.")), **kwargs).status_code == 401
     denied = call(path, headers=auth(tokens["student"]), **kwargs)
     assert denied.status_code == 403 and "requires role" in denied.json()["detail"]
 

@@ -39,7 +39,7 @@ def test_serve_answers_health_and_level_up_then_stops(db: Database, config: Syst
                 time.sleep(0.1)
         assert health.json() == {"orphan_records": {"orphan_progress": 0, "orphan_licenses": 0, "has_issues": False},
                                  "desync_count": 0, "healthy": True}
-        token = issue_token(students[0], config.api_secret)
+        token = issue_token(students[0], config.api_secret, "student")
         up = httpx.post(f"{base}/api/v1/progress/{students[0]}/PLAYER/level-up", json={"xp": 600, "sessions": 5},
                         headers={"Authorization": f"Bearer {token}"}, timeout=5)
         assert up.status_code == 200 and up.json()["strategy"] == "advisory" and up.json()["level"] == 2
