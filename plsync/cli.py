@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -26,7 +27,10 @@ from plsync.options import (
     out,
     settings_from,
 )
+from plsync.settings import HarnessSettings
 from system.errors import PlsyncError
+
+T = TypeVar("T")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Stress-test and benchmark harness for the progress/license system.")
@@ -67,6 +71,20 @@ def migrate_cmd(revision: Annotated[str, typer.Option("--revision", help="Target
         out.print(f"schema: {before or 'empty'} -> {migrate.current_revision(engine) or 'empty'}")
 
 
+def _call_strategy(name: str, settings: HarnessSettings, call: Callable[[Any], T]) -> T:
+    """Open the system, run one call through the named strategy, close everything."""
+    from plsync.session import open_system
+    from system.strategies import StrategyContext, create_strategy, strategy_class
+
+    strategy_class(name)  # an unknown name fails before any server starts
+    with open_system(settings, with_redis=name == "redis") as system:
+        impl = create_strategy(name, StrategyContext(db=system.db, config=system.config))
+        try:
+            return call(impl)
+        finally:
+            impl.close()
+
+
 @app.command("level-up")
 def level_up_cmd(user: Annotated[int, typer.Option("--user", help="Student id")],
                  specialization: Annotated[str, typer.Option("--specialization")],
@@ -78,18 +96,10 @@ def level_up_cmd(user: Annotated[int, typer.Option("--user", help="Student id")]
                  database_url: DatabaseUrl = None, database: DatabaseMode = None,
                  redis_url: RedisUrl = None) -> None:
     """Add XP (and sessions, hours) to a student; levels up when earned and syncs the license."""
-    from plsync.session import open_system
     from system.services.types import LevelUpRequest
-    from system.strategies import StrategyContext, create_strategy, strategy_class
 
-    strategy_class(strategy)
     request = LevelUpRequest(user, specialization, xp, sessions, theory_hours, practice_hours, "cli level-up")
-    with open_system(settings_from(database_url, database, redis_url), with_redis=strategy == "redis") as system:
-        impl = create_strategy(strategy, StrategyContext(db=system.db, config=system.config))
-        try:
-            result = impl.level_up(request)
-        finally:
-            impl.close()
+    result = _call_strategy(strategy, settings_from(database_url, database, redis_url), lambda s: s.level_up(request))
     emit(asdict(result) | {"leveled_up": result.leveled_up}, as_json)
 
 
@@ -103,18 +113,11 @@ def advance_license_cmd(user: Annotated[int, typer.Option("--user")],
                         database_url: DatabaseUrl = None, database: DatabaseMode = None,
                         redis_url: RedisUrl = None) -> None:
     """Advance a student's license to a level (validated against the database's max)."""
-    from plsync.session import open_system
     from system.services.types import AdvanceLicenseRequest
-    from system.strategies import StrategyContext, create_strategy, strategy_class
 
-    strategy_class(strategy)
     request = AdvanceLicenseRequest(user, specialization, level, advanced_by, reason)
-    with open_system(settings_from(database_url, database, redis_url), with_redis=strategy == "redis") as system:
-        impl = create_strategy(strategy, StrategyContext(db=system.db, config=system.config))
-        try:
-            result = impl.advance_license(request)
-        finally:
-            impl.close()
+    result = _call_strategy(strategy, settings_from(database_url, database, redis_url),
+                            lambda s: s.advance_license(request))
     emit(asdict(result), as_json)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from scenarios.ledger import Ledger
 from scenarios.nemesis import FaultPlan, Observer, Rendezvous, fail
 from scenarios.scenario import Observation, ScenarioEnv, settle
-from scenarios.steps import at_once, attempt, history_rows, level_up_into, levels
+from scenarios.steps import at_once, attempt, history_rows, level_up_into, level_up_with_fault, levels
 from system.services.checkpoints import AFTER_LICENSE_WRITE, AFTER_PROGRESS_READ, AFTER_PROGRESS_WRITE, AFTER_SYNC_READ
 from system.services.types import AdvanceLicenseRequest, Direction, LevelUpRequest
 
@@ -117,14 +117,4 @@ def duplicate_auto_sync(env: ScenarioEnv) -> Observation:
 
 def desync_after_rollback(env: ScenarioEnv) -> Observation:
     """A level-up whose license write fails after progress was written (the sync hook raises)."""
-    env.reset()
-    (u,) = env.students()
-    watch = Observer(env.admin, u, "PLAYER")
-    plan = FaultPlan().at(AFTER_PROGRESS_WRITE, watch).at(AFTER_PROGRESS_WRITE, fail("license update failed"))
-    with env.strategy(plan) as strategy:
-        result, error = attempt(lambda: strategy.level_up(LevelUpRequest(u, "PLAYER", 600, 6)))
-    told = error or f"ok, hook error: {result.hook_error}"
-    return settle(env, seen_midway=watch.seen, evidence={"client_was_told": told, "after": levels(env, u, "PLAYER")},
-                  pair=(u, "PLAYER"))
-
-
+    return level_up_with_fault(env, fail("license update failed"))

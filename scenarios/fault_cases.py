@@ -8,38 +8,23 @@ import time
 
 from scenarios.ledger import Ledger
 from scenarios.nemesis import (
-    Action,
-    FaultPlan,
-    Observer,
     holding_row_lock,
     statement_timeout,
     terminate_own_backend,
 )
 from scenarios.scenario import SKIPPED, Observation, ScenarioEnv, settle
-from scenarios.steps import at_once, attempt, history_rows, level_up_into, levels
-from system.services.checkpoints import AFTER_PROGRESS_WRITE
+from scenarios.steps import at_once, attempt, history_rows, level_up_into, level_up_with_fault, levels
 from system.services.types import Direction, LevelUpRequest
-
-
-def _level_up_with_fault(env: ScenarioEnv, action: Action, **overrides: object) -> Observation:
-    env.reset()
-    (u,) = env.students()
-    watch = Observer(env.admin, u, "PLAYER")
-    plan = FaultPlan().at(AFTER_PROGRESS_WRITE, watch).at(AFTER_PROGRESS_WRITE, action)
-    with env.strategy(plan, **overrides) as strategy:
-        result, error = attempt(lambda: strategy.level_up(LevelUpRequest(u, "PLAYER", 600, 6)))
-    told = error or f"ok, hook error: {result.hook_error}"
-    return settle(env, seen_midway=watch.seen, evidence={"client_was_told": told, "after": levels(env, u, "PLAYER")})
 
 
 def backend_terminated(env: ScenarioEnv) -> Observation:
     """pg_terminate_backend on the session between the progress write and the license write."""
-    return _level_up_with_fault(env, terminate_own_backend(env.admin))
+    return level_up_with_fault(env, terminate_own_backend(env.admin))
 
 
 def statement_timeout_expiry(env: ScenarioEnv) -> Observation:
     """A statement after the progress write runs past statement_timeout."""
-    return _level_up_with_fault(env, statement_timeout(50))
+    return level_up_with_fault(env, statement_timeout(50))
 
 
 def lock_timeout_expiry(env: ScenarioEnv) -> Observation:

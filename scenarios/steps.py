@@ -8,7 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from scenarios.ledger import Ledger, LedgerEntry, Outcome, outcome_of
-from scenarios.scenario import ScenarioEnv
+from scenarios.nemesis import Action, FaultPlan, Observer
+from scenarios.scenario import Observation, ScenarioEnv, settle
+from system.services.checkpoints import AFTER_PROGRESS_WRITE
 from system.services.types import LevelUpRequest
 from system.strategies import Strategy
 
@@ -69,3 +71,15 @@ def levels(env: ScenarioEnv, user_id: int, specialization: str) -> dict[str, Any
                    "specialization_type = :s), (SELECT total_xp FROM specialization_progress WHERE student_id = :u "
                    "AND specialization_id = :s)", u=user_id, s=specialization)
     return {"progress_level": rows[0][0], "license_level": rows[0][1], "total_xp": rows[0][2]}
+
+
+def level_up_with_fault(env: ScenarioEnv, action: Action, **overrides: object) -> Observation:
+    """A student levels up (to level 2) while ``action`` strikes after the progress write."""
+    env.reset()
+    (u,) = env.students()
+    watch = Observer(env.admin, u, "PLAYER")
+    plan = FaultPlan().at(AFTER_PROGRESS_WRITE, watch).at(AFTER_PROGRESS_WRITE, action)
+    with env.strategy(plan, **overrides) as strategy:
+        result, error = attempt(lambda: strategy.level_up(LevelUpRequest(u, "PLAYER", 600, 6)))
+    told = error or f"ok, hook error: {result.hook_error}"
+    return settle(env, seen_midway=watch.seen, evidence={"client_was_told": told, "after": levels(env, u, "PLAYER")})
