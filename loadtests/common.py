@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ from sqlalchemy import create_engine, text
 
 from loadtests.ledger_sink import LedgerSink, read_ledgers
 from loadtests.workloads import Workload, workload_named
-from scenarios.ledger import LedgerEntry, Outcome, outcome_of
+from scenarios.ledger import LedgerEntry, Outcome
 from system.config import SystemConfig, parse_database_url
 
 DEFAULT_SECRET = SystemConfig.__dataclass_fields__["api_secret"].default
@@ -88,24 +86,6 @@ def build_context(environment: Environment) -> SwarmContext | None:
                         LedgerSink(Path(opts.plsync_ledger_dir)), opts.plsync_specialization)
 
 
-def timed(environment: Environment, ctx: SwarmContext, operation: str, user_id: int, xp: int,
-          call: Callable[[], Any]) -> None:
-    """Time a direct call, fire Locust's request event, and write the ledger entry."""
-    began = time.perf_counter()
-    try:
-        result = call()
-    except Exception as exc:
-        elapsed = time.perf_counter() - began
-        environment.events.request.fire(request_type="direct", name=operation, response_time=elapsed * 1000,
-                                        response_length=0, exception=exc, context={})
-        ctx.record(operation, user_id, xp, outcome_of(exc), elapsed, error=f"{type(exc).__name__}: {exc}"[:300])
-        return
-    elapsed = time.perf_counter() - began
-    environment.events.request.fire(request_type="direct", name=operation, response_time=elapsed * 1000,
-                                    response_length=0, exception=None, context={})
-    ctx.record(operation, user_id, xp, Outcome.OK, elapsed, getattr(result, "attempts", 1))
-
-
 def stats_summary(environment: Environment) -> dict[str, Any]:
     stats = environment.stats
     operations = {}
@@ -148,4 +128,4 @@ def _is_worker(environment: Environment) -> bool:
     return isinstance(environment.runner, WorkerRunner)
 
 
-__all__ = ["SwarmContext", "read_ledgers", "register_lifecycle", "timed"]
+__all__ = ["SwarmContext", "read_ledgers", "register_lifecycle"]
