@@ -125,9 +125,12 @@ def advance_license_cmd(user: Annotated[int, typer.Option("--user")],
 def serve_cmd(host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
               port: Annotated[int, typer.Option("--port")] = 8000,
               strategy: Strategy = "coupled",
+              pool_size: Annotated[int, typer.Option("--pool-size", help="Database connections of the API")] = 32,
               database_url: DatabaseUrl = None, database: DatabaseMode = None,
               redis_url: RedisUrl = None) -> None:
     """Serve the HTTP API (level-ups, licenses, admin sync, /health/integrity) with uvicorn."""
+    import dataclasses
+
     import uvicorn
 
     from plsync.session import open_system
@@ -135,7 +138,8 @@ def serve_cmd(host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     from system.api.auth import issue_token
 
     with open_system(settings_from(database_url, database, redis_url), with_redis=strategy == "redis") as system:
-        api = create_app(system.config, strategy=strategy)  # its own pool, named plsync-api
+        # Its own pool, named plsync-api, sized for concurrent requests (the library default of 5 queues them).
+        api = create_app(dataclasses.replace(system.config, pool_size=pool_size, max_overflow=8), strategy=strategy)
         console.print(f"API on http://{host}:{port} (strategy {strategy}). Admin bearer token for user 1: "
                       f"{issue_token(1, system.config.api_secret, 'admin')}")
         uvicorn.run(api, host=host, port=port, log_level="warning")
