@@ -8,6 +8,9 @@ from typing import Annotated
 import typer
 
 from plsync.options import AsJson, DatabaseMode, DatabaseUrl, Disposable, RedisUrl, console, emit, out, settings_from
+from plsync.rundir import RunDirectory
+from plsync.session import OpenSystem
+from plsync.swarm import SwarmOptions
 
 
 def swarm_cmd(strategy: Annotated[str, typer.Option("--strategy")] = "coupled",
@@ -29,10 +32,9 @@ def swarm_cmd(strategy: Annotated[str, typer.Option("--strategy")] = "coupled",
               redis_url: RedisUrl = None, disposable: Disposable = False) -> None:
     """Swarm the system with Locust; exit 1 when a threshold or an invariant fails."""
     from plsync.errors import RunFailedError
-    from plsync.rundir import RunDirectory
     from plsync.safety import require_disposable
     from plsync.session import open_system
-    from plsync.swarm import SwarmOptions, run_swarm
+    from plsync.swarm import run_swarm
     from reports.swarm import swarm_table
     from system.strategies import strategy_names
 
@@ -76,33 +78,30 @@ def swarm_cmd(strategy: Annotated[str, typer.Option("--strategy")] = "coupled",
             raise RunFailedError("swarm failed (legacy is compared, not gated):\n  " + "\n  ".join(gated))
 
 
-def _baselines(system: object, plan: object, run: object) -> None:
+def _baselines(system: OpenSystem, plan: SwarmOptions, run: RunDirectory) -> None:
     """pgbench and the direct swarm at the same concurrency; the HTTP ceiling and an HTTP swarm."""
     import dataclasses
 
     from benchmarks.baselines import http_ceiling_rps, pgbench_tps
-    from plsync.rundir import RunDirectory
-    from plsync.swarm import SwarmOptions, prepare_population, run_swarm
+    from plsync.swarm import prepare_population, run_swarm
     from system.db import Database
 
-    assert isinstance(plan, SwarmOptions) and isinstance(run, RunDirectory)
-    sys_ = system  # an OpenSystem
     direct = dataclasses.replace(plan, transport="direct", strategy="coupled", workload="uniform", workers=0)
-    admin = Database.connect(sys_.config, pre_ping=True)  # type: ignore[attr-defined]
+    admin = Database.connect(system.config, pre_ping=True)
     try:
         prepare_population(admin, direct, 42)
     finally:
         admin.dispose()
     console.print(f"[bold]baseline[/]: pgbench, {direct.users} clients, {direct.run_time_s}s")
-    tps = pgbench_tps(sys_.env.database_url, clients=direct.users, seconds=direct.run_time_s,  # type: ignore[attr-defined]
-                      low=1, high=direct.students)
+    tps = pgbench_tps(system.env.database_url, clients=direct.users, seconds=direct.run_time_s, low=1,
+                      high=direct.students)
     console.print("[bold]baseline[/]: direct swarm, coupled, uniform, same concurrency")
-    swarm = run_swarm(sys_.env, sys_.config, direct, RunDirectory(run.path / "baseline-direct"))  # type: ignore[attr-defined]
+    swarm = run_swarm(system.env, system.config, direct, RunDirectory(run.path / "baseline-direct"))
     record = {"clients": direct.users, "pgbench_tps": tps, "swarm_rps": swarm.rps,
               "direct_vs_pgbench": swarm.rps / tps if tps else 0.0}
     console.print(f"[bold]baseline[/]: HTTP ceiling and HTTP swarm, {direct.users} users")
     ceiling = http_ceiling_rps(users=direct.users, seconds=direct.run_time_s, workdir=run.path)
-    http = run_swarm(sys_.env, sys_.config, dataclasses.replace(direct, transport="http"),  # type: ignore[attr-defined]
+    http = run_swarm(system.env, system.config, dataclasses.replace(direct, transport="http"),
                      RunDirectory(run.path / "baseline-http"))
     record |= {"http_ceiling_rps": ceiling, "http_swarm_rps": http.rps,
                "http_vs_ceiling": http.rps / ceiling if ceiling else 0.0}

@@ -45,5 +45,4 @@ def test_serve_answers_health_and_level_up_then_stops(db: Database, config: Syst
         assert up.status_code == 200 and up.json()["strategy"] == "advisory" and up.json()["level"] == 2
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.wait(20)
-    assert proc.returncode is not None
+        proc.wait(20)  # raises if the server ignores SIGTERM

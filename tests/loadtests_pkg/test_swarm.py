@@ -55,3 +55,17 @@ def test_plain_locust_command_runs_headless(db: Database, config: SystemConfig, 
     assert result.returncode == 0, result.stderr[-2000:]
     ledger = read_ledgers(tmp_path / "ledgers")
     assert ledger.counts()["ok"] > 10
+
+
+@pytest.mark.slow
+def test_baselines_measure_pgbench_and_the_http_ceiling(db: Database, tmp_path: Path) -> None:
+    from benchmarks.baselines import http_ceiling_rps, pgbench_tps
+
+    prepare_population(db, SwarmOptions(students=30), 1)
+    url = db.engine.url.render_as_string(hide_password=False)
+    assert pgbench_tps(url, clients=2, seconds=2, low=1, high=30) > 50
+    with db.transaction() as session:  # pgbench really ran the level-up transaction against our tables
+        from sqlalchemy import text
+
+        assert session.execute(text("SELECT count(*) FROM license_progressions WHERE reason = 'pgbench'")).scalar()
+    assert http_ceiling_rps(users=2, seconds=2, workdir=tmp_path) > 50
