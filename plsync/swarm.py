@@ -23,6 +23,7 @@ from sqlalchemy import text
 from fixtures.population import add_students, add_users
 from fixtures.ports import LOOPBACK, free_port
 from fixtures.provision import Environment
+from fixtures.reset import truncate_data
 from loadtests.ledger_sink import read_ledgers
 from loadtests.stages import stages_named
 from loadtests.thresholds import evaluate_swarm
@@ -30,7 +31,6 @@ from loadtests.workloads import workload_named
 from plsync.errors import ProvisioningError
 from plsync.rundir import RunDirectory, to_jsonable
 from scenarios.invariants import check_invariants
-from scenarios.scenario import DATA_TABLES
 from system.config import SystemConfig
 from system.db import Database
 from system.errors import ConfigurationError
@@ -132,7 +132,7 @@ class OpenTransactionSampler:
 def prepare_population(db: Database, options: SwarmOptions, seed: int) -> dict[tuple[int, str], int]:
     """Fresh students (ids from 1) and one admin; returns the XP baseline of every pair."""
     with db.transaction() as session:
-        session.execute(text(f"TRUNCATE {DATA_TABLES} RESTART IDENTITY CASCADE"))
+        truncate_data(session)
         add_students(session, options.students, seed=seed, specializations=(options.specialization,))
         add_users(session, 1, seed=seed, role="admin")
     with db.transaction() as session:

@@ -11,11 +11,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from fixtures.bulk_population import PopulationSpec, populate
 from fixtures.faults import FaultMix, Manifest, inject_faults
+from fixtures.reset import truncate_data
 from scenarios.detection import expected_findings, observed_findings, score
 from scenarios.measure import measured, table_checksums
 from system.services.sync_service import _DESYNC_SQL, ProgressLicenseSyncService
@@ -23,7 +24,6 @@ from system.services.types import Direction
 from system.sync.applier import apply_plan
 from system.sync.planner import plan_repairs
 
-DATA_TABLES = "audit_log, license_progressions, user_licenses, specialization_progress, users, orphan_backups"
 REPEATS = 5
 
 
@@ -55,7 +55,7 @@ class RecoveryStressResult:
 
 def reset_data(engine: Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {DATA_TABLES} RESTART IDENTITY CASCADE"))
+        truncate_data(conn)
 
 
 def _median_ms(call: Callable[[], object]) -> float:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
-from scenarios.ledger import Ledger
+from scenarios.ledger import Ledger, Outcome
 from scenarios.nemesis import (
     holding_row_lock,
     statement_timeout,
@@ -59,9 +59,8 @@ def database_restart(env: ScenarioEnv) -> Observation:
     chaos.start()
     def session(i: int) -> None:
         for _ in range(40):
-            before = len(ledger.entries)
-            level_up_into(ledger, strategy, LevelUpRequest(students[i % 2], "PLAYER", 40, 1))
-            if ledger.entries[before:] and ledger.entries[-1].outcome.value == "unknown":
+            outcome = level_up_into(ledger, strategy, LevelUpRequest(students[i % 2], "PLAYER", 40, 1))
+            if outcome is Outcome.UNKNOWN:
                 time.sleep(0.05)  # a client backs off while the server is away, then carries on
 
     with env.strategy(connections=6) as strategy:

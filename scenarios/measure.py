@@ -12,7 +12,7 @@ import psutil
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-DATA_TABLES = ("users", "specialization_progress", "user_licenses", "license_progressions", "audit_log")
+from fixtures.reset import SNAPSHOT_TABLES
 
 
 @dataclass
@@ -56,7 +56,7 @@ def measured(interval_s: float = 0.002) -> Iterator[Measurement]:
         result.rss_peak_mb = max(result.rss_peak_mb, proc.memory_info().rss / 2**20)
 
 
-def table_checksums(session: Session, tables: tuple[str, ...] = DATA_TABLES) -> dict[str, str]:
+def table_checksums(session: Session, tables: tuple[str, ...] = SNAPSHOT_TABLES) -> dict[str, str]:
     """One md5 per table over every row in id order: equal checksums mean nothing changed."""
     return {t: session.execute(text(f"SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x.id), '')) "
                                     f"FROM {t} x")).scalar_one() for t in tables}

@@ -19,12 +19,14 @@ from sqlalchemy import text
 
 from fixtures.embedded_postgres import EmbeddedPostgres
 from fixtures.population import add_students
+from fixtures.reset import truncate_data
 from scenarios.invariants import InvariantReport, check_invariants
 from scenarios.ledger import Ledger, Pair
+from scenarios.runner import StrategyRunner
 from system.config import SystemConfig
 from system.db import Database
 from system.scheduler.job import BackgroundSyncJob
-from system.strategies import Strategy, StrategyContext, create_strategy
+from system.strategies import Strategy
 from system.strategies.base import FaultPoint
 
 PREVENTED = "prevented"
@@ -33,9 +35,6 @@ REPAIRED = "detected_and_repaired"
 OCCURRED = "occurred"
 SKIPPED = "skipped"
 OUTCOMES = (PREVENTED, TRANSIENT, REPAIRED, OCCURRED)
-
-DATA_TABLES = "audit_log, license_progressions, user_licenses, specialization_progress, users, orphan_backups"
-
 
 @dataclass(frozen=True)
 class Observation:
@@ -53,7 +52,7 @@ class ScenarioEnv:
 
     def reset(self) -> None:
         with self.admin.transaction() as session:
-            session.execute(text(f"TRUNCATE {DATA_TABLES} RESTART IDENTITY CASCADE"))
+            truncate_data(session)
 
     def students(self, count: int = 1, specializations: tuple[str, ...] = ("PLAYER",),
                  paired: bool = True) -> list[int]:
@@ -63,14 +62,9 @@ class ScenarioEnv:
     @contextmanager
     def strategy(self, fault: FaultPoint | None = None, *, connections: int = 8,
                  **overrides: Any) -> Iterator[Strategy]:
-        config = dataclasses.replace(self.config, pool_size=connections, max_overflow=4, **overrides)
-        db = Database.connect(config, application_name=f"plsync-scenario-{self.strategy_name}")
-        impl = create_strategy(self.strategy_name, StrategyContext(db=db, config=config, fault_point=fault))
-        try:
-            yield impl
-        finally:
-            impl.close()
-            db.dispose()
+        config = dataclasses.replace(self.config, **overrides)
+        with StrategyRunner(config, self.strategy_name, connections=connections, fault_point=fault) as runner:
+            yield runner.strategy
 
     def sql(self, statement: str, **params: Any) -> list[Any]:
         with self.admin.transaction() as session:

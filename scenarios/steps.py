@@ -44,18 +44,18 @@ def at_once(sessions: int, work: Callable[[int], None]) -> None:
         raise errors[0]
 
 
-def level_up_into(ledger: Ledger, strategy: Strategy, request: LevelUpRequest) -> str | None:
-    """Level up and record the outcome the client saw; returns the hook error, if any."""
+def level_up_into(ledger: Ledger, strategy: Strategy, request: LevelUpRequest) -> Outcome:
+    """Level up and record (and return) the outcome the client saw."""
     began = time.perf_counter()
     try:
         result = strategy.level_up(request)
     except Exception as exc:
         ledger.record(LedgerEntry("level_up", request.user_id, request.specialization, request.xp,
                                   outcome_of(exc), time.perf_counter() - began, error=f"{type(exc).__name__}: {exc}"))
-        return None
+        return outcome_of(exc)
     ledger.record(LedgerEntry("level_up", request.user_id, request.specialization, request.xp, Outcome.OK,
                               time.perf_counter() - began, result.attempts))
-    return result.hook_error
+    return Outcome.OK
 
 
 def history_rows(env: ScenarioEnv, user_id: int, specialization: str) -> int:

@@ -5,17 +5,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 
 from fixtures import cleanup
 from fixtures.population import add_students
 from fixtures.redis_server import RedisServer
+from fixtures.reset import truncate_data
 from system import migrate
 from system.config import SystemConfig, parse_database_url
 from system.db import Database
 from tests.db_server import SuiteServer
-
-DATA_TABLES = "audit_log, license_progressions, user_licenses, specialization_progress, users, orphan_backups"
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +60,7 @@ def session_db(session_config: SystemConfig) -> Iterator[Database]:
 def db(session_db: Database) -> Database:
     """The migrated database, emptied of data before each test (reference data stays)."""
     with session_db.transaction() as session:
-        session.execute(text(f"TRUNCATE {DATA_TABLES} RESTART IDENTITY CASCADE"))
+        truncate_data(session)
     return session_db
 
 

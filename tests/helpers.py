@@ -8,11 +8,10 @@ from typing import Any
 
 from sqlalchemy import text
 
+from fixtures.reset import SNAPSHOT_TABLES
 from system.config import SystemConfig
 from system.db import Database
 from system.strategies import Strategy, StrategyContext, create_strategy
-
-SNAPSHOT_TABLES = ("users", "specialization_progress", "user_licenses", "license_progressions", "audit_log")
 
 
 def snapshot(db: Database) -> dict[str, list[Any]]:

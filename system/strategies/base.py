@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, TypeVar
 
 import psycopg2.errors as pgerr
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -80,6 +81,7 @@ class Strategy(ABC):
     def __init__(self, ctx: StrategyContext) -> None:
         self.ctx = ctx
         self.db = ctx.db
+        self._binds: dict[str, Engine] = {}
 
     @abstractmethod
     def level_up(self, request: LevelUpRequest) -> LevelUpResult: ...
@@ -97,8 +99,9 @@ class Strategy(ABC):
                     isolation_level: str | None = None) -> T:
         """Run ``work`` in one transaction: commit on success, roll back whole and raise a typed error."""
         bind = self.db.engine
-        if isolation_level is not None:
-            bind = bind.execution_options(isolation_level=isolation_level)  # shares the pool
+        if isolation_level is not None:  # one option engine per level, sharing the pool (not one per call)
+            bind = self._binds.get(isolation_level) or self._binds.setdefault(
+                isolation_level, bind.execution_options(isolation_level=isolation_level))
         with typed_errors(), self.db.sessions(bind=bind) as session, session.begin():
             if prepare is not None:
                 prepare(session)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from fixtures.reset import truncate_data
 from scenarios.invariants import check_invariants
 from scenarios.ledger import Ledger, LedgerEntry, Outcome
 from system.db import Database
@@ -70,8 +71,7 @@ def test_duplicates_out_of_range_negative_and_orphans_fire(db: Database, student
         assert report.get("out_of_range_levels").evidence[0]["level"] == 9
     finally:
         with db.transaction() as session:
-            session.execute(text("TRUNCATE audit_log, license_progressions, user_licenses, specialization_progress, "
-                                 "users RESTART IDENTITY CASCADE"))
+            truncate_data(session)
             session.execute(text("ALTER TABLE specialization_progress ADD CONSTRAINT "
                                  "uq_specialization_progress_user_spec UNIQUE (student_id, specialization_id)"))
             session.execute(text("ALTER TABLE specialization_progress ADD CONSTRAINT "

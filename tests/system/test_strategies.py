@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
 
 from fixtures.population import add_students
+from fixtures.reset import truncate_data
 from system.config import SystemConfig
 from system.db import Database
 from system.errors import ConfigurationError
@@ -44,8 +44,7 @@ def test_every_strategy_gives_the_same_result_for_the_same_sequence(db: Database
     results = {}
     for name in ALL:
         with db.transaction() as session:
-            session.execute(text("TRUNCATE audit_log, license_progressions, user_licenses, "
-                                 "specialization_progress, users RESTART IDENTITY CASCADE"))
+            truncate_data(session)
             user, other = add_students(session, 2, seed=3, specializations=("PLAYER", "COACH", "INTERNSHIP"))
         with strategy(name, db, config) as impl:
             levels = run_sequence(impl, user, other)
