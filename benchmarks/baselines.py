@@ -20,9 +20,10 @@ from pathlib import Path
 import httpx
 from sqlalchemy.engine import make_url
 
+from fixtures import children
 from fixtures.embedded_postgres import pg_install_dir
+from fixtures.errors import ProvisioningError
 from fixtures.ports import LOOPBACK, free_port
-from plsync.errors import ProvisioningError
 
 BIN = Path(sys.executable).parent
 
@@ -55,7 +56,7 @@ def pgbench_tps(database_url: str, *, clients: int, seconds: int, low: int, high
            "-f", script.name, "-h", url.host or LOOPBACK, "-p", str(url.port or 5432),
            "-U", url.username or "postgres", url.database or ""]
     try:
-        result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=seconds + 60)
+        result = children.run(cmd, env=env, timeout=seconds + 60)
     finally:
         Path(script.name).unlink(missing_ok=True)
     found = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", result.stdout)
@@ -66,9 +67,9 @@ def pgbench_tps(database_url: str, *, clients: int, seconds: int, low: int, high
 
 def http_ceiling_rps(*, users: int, seconds: int, workdir: Path) -> float:
     port = free_port()
-    server = subprocess.Popen([str(BIN / "python"), "-m", "uvicorn", "loadtests.trivial_app:app", "--host", LOOPBACK,
-                               "--port", str(port), "--log-level", "warning"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = children.spawn([str(BIN / "python"), "-m", "uvicorn", "loadtests.trivial_app:app", "--host", LOOPBACK,
+                             "--port", str(port), "--log-level", "warning"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 20
         while True:
@@ -81,11 +82,9 @@ def http_ceiling_rps(*, users: int, seconds: int, workdir: Path) -> float:
                 time.sleep(0.1)
         out = workdir / "ceiling_stats.json"
         locustfile = Path(__file__).resolve().parent.parent / "loadtests" / "trivial.py"
-        subprocess.run([str(BIN / "locust"), "-f", str(locustfile), "--headless", "-u", str(users), "-r", str(users),
-                        "-t", f"{seconds}s", "-H", f"http://{LOOPBACK}:{port}", "--only-summary", "--loglevel",
-                        "WARNING", "--plsync-stats-out", str(out)], capture_output=True, timeout=seconds + 60,
-                       cwd=workdir)
+        children.run([str(BIN / "locust"), "-f", str(locustfile), "--headless", "-u", str(users), "-r", str(users),
+                      "-t", f"{seconds}s", "-H", f"http://{LOOPBACK}:{port}", "--only-summary", "--loglevel",
+                      "WARNING", "--plsync-stats-out", str(out.resolve())], timeout=seconds + 60, cwd=workdir)
         return float(json.loads(out.read_text())["rps"])
     finally:
-        server.terminate()
-        server.wait(10)
+        children.stop(server)
