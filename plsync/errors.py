@@ -1,12 +1,9 @@
-"""Harness errors. They share the system's base so the CLI maps every error to an exit code in one place."""
+"""Errors of the command line itself. They share the system's base so the CLI maps every error to an
+exit code in one place (plsync.exit_codes)."""
 
 from __future__ import annotations
 
-from system.errors import ConfigurationError, InfrastructureError, PlsyncError
-
-
-class ProvisioningError(InfrastructureError):
-    """A server the harness needs (PostgreSQL, Redis, Docker) could not be started or reached."""
+from system.errors import PlsyncError
 
 
 class UnsafeOperationError(PlsyncError):
@@ -15,6 +12,3 @@ class UnsafeOperationError(PlsyncError):
 
 class RunFailedError(PlsyncError):
     """A run finished but an invariant or a latency threshold failed: CI must go red."""
-
-
-__all__ = ["ConfigurationError", "ProvisioningError", "RunFailedError", "UnsafeOperationError"]

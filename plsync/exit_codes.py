@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plsync.errors import ProvisioningError, RunFailedError, UnsafeOperationError
+from plsync.errors import RunFailedError, UnsafeOperationError
 from system.errors import (
     AccessDeniedError,
     ConcurrencyError,
@@ -24,7 +24,7 @@ CONCURRENCY = 7
 INFRASTRUCTURE = 8
 OTHER = 9
 
-# Most specific first: NotFoundError is an InvalidInputError, ProvisioningError an InfrastructureError.
+# Most specific first: NotFoundError is an InvalidInputError (provisioning errors are InfrastructureErrors).
 _TABLE: tuple[tuple[type[PlsyncError], int], ...] = (
     (RunFailedError, RUN_FAILED),
     (ConfigurationError, CONFIGURATION),
@@ -33,7 +33,6 @@ _TABLE: tuple[tuple[type[PlsyncError], int], ...] = (
     (AccessDeniedError, ACCESS_DENIED),
     (UnsafeOperationError, UNSAFE),
     (ConcurrencyError, CONCURRENCY),
-    (ProvisioningError, INFRASTRUCTURE),
     (InfrastructureError, INFRASTRUCTURE),
 )
 

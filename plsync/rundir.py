@@ -28,7 +28,7 @@ def to_jsonable(value: Any) -> Any:
 
 class RunDirectory:
     def __init__(self, path: Path) -> None:
-        self.path = path
+        self.path = path.resolve()  # children are handed this path: it must not depend on their cwd
         self.path.mkdir(parents=True, exist_ok=True)
 
     @classmethod

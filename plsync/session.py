@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from fixtures.population import add_students
 from fixtures.provision import Environment, provision
+from plsync.rundir import RunDirectory
 from plsync.settings import HarnessSettings
 from system import migrate
 from system.config import SystemConfig
@@ -28,9 +29,12 @@ class OpenSystem:
 
 @contextmanager
 def open_system(settings: HarnessSettings, *, with_redis: bool = False, demo_data: bool = True,
-                require_schema: bool = True) -> Iterator[OpenSystem]:
-    with provision(settings, with_redis=with_redis) as env:
-        config = settings.system_config(env.database_url, env.redis_url)
+                require_schema: bool = True, run: RunDirectory | None = None) -> Iterator[OpenSystem]:
+    """Provision, connect and check (or, on a throwaway server, make) the schema. With a ``run``, the
+    background job's logs go into its directory."""
+    with provision(settings.servers(), with_redis=with_redis) as env:
+        config = settings.system_config(env.database_url, env.redis_url,
+                                        sync_log_dir=run.path / "sync_jobs" if run else None)
         db = Database.connect(config)
         try:
             if env.database_kind != "url":

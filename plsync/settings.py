@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from system.config import SystemConfig, parse_database_url
+from fixtures.provision import ServerRequest
+from system.config import SystemConfig
 from system.errors import ConfigurationError
-
-DATABASE_MODES = ("embedded", "url", "testcontainers")
 
 
 @dataclass(frozen=True)
@@ -25,13 +24,13 @@ class HarnessSettings:
     system_overrides: Mapping[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.database not in DATABASE_MODES:
-            raise ConfigurationError(f"unknown database mode {self.database!r} (choose from "
-                                     f"{', '.join(DATABASE_MODES)})")
-        if self.database == "url":
-            if not self.database_url:
-                raise ConfigurationError("database mode 'url' needs --database-url or PLSYNC_DATABASE_URL")
-            parse_database_url(self.database_url)
+        self.servers()  # validates the database mode and URL
+        if not self.runs_root.is_absolute():
+            # Resolved once, here: no child process may depend on the directory it is started in.
+            object.__setattr__(self, "runs_root", self.runs_root.resolve())
+
+    def servers(self) -> ServerRequest:
+        return ServerRequest(self.database, self.database_url, self.redis_url, self.disposable)
 
     @classmethod
     def build(cls, *, database_url: str | None = None, database: str | None = None,
@@ -50,6 +49,15 @@ class HarnessSettings:
                    seed=seed if seed is not None else int(env.get("PLSYNC_SEED", "42")),
                    system_overrides=dict(system_overrides))
 
-    def system_config(self, database_url: str, redis_url: str | None) -> SystemConfig:
-        return SystemConfig(database_url=database_url, redis_url=redis_url,
+    def require_shared_redis(self, strategies: Iterable[str]) -> None:
+        """The ``redis`` strategy excludes only the processes that share its Redis. On a database other
+        processes use, a Redis started for this process alone would exclude nothing: refuse."""
+        if "redis" in strategies and self.database == "url" and not self.redis_url:
+            raise ConfigurationError(
+                "the redis strategy on a shared database needs the Redis every other client of it uses: pass "
+                "--redis-url (or set PLSYNC_REDIS_URL); a Redis of this process alone would exclude nothing")
+
+    def system_config(self, database_url: str, redis_url: str | None, *,
+                      sync_log_dir: Path | None = None) -> SystemConfig:
+        return SystemConfig(database_url=database_url, redis_url=redis_url, sync_log_dir=sync_log_dir,
                             **self.system_overrides)  # type: ignore[arg-type]

@@ -27,8 +27,9 @@ class SystemConfig:
     redis_lock_ttl_s: float = 10.0
     pool_size: int = 5
     max_overflow: int = 10
-    #: Where the background sync job writes one JSON file per run.
-    sync_log_dir: Path = Path("logs/sync_jobs")
+    #: Where the background sync job writes one JSON file per run. No default: a directory relative to
+    #: wherever a process happens to start would scatter logs into checkouts.
+    sync_log_dir: Path | None = None
     sync_interval_s: float = 6 * 3600
     #: The health monitor alerts when the last successful run is older than this.
     sync_stale_after_s: float = 7 * 3600

@@ -16,6 +16,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from system.config import SystemConfig
 from system.db import Database
+from system.errors import ConfigurationError
 from system.services.sync_service import ProgressLicenseSyncService
 from system.services.types import Direction
 
@@ -44,6 +45,8 @@ class BackgroundSyncJob:
         self.db = db
         self.config = config
         self.direction = direction
+        if config.sync_log_dir is None:
+            raise ConfigurationError("the background sync job needs a log directory (sync_log_dir)")
         self.log_dir = Path(config.sync_log_dir)
         self._scheduler: BackgroundScheduler | None = None
         self._lock = threading.Lock()
