@@ -45,8 +45,7 @@ class ProgressLicenseCoupler:
     def level_up_atomic(self, *, session: Session, request: LevelUpRequest,
                         checkpoint: Checkpoint | None = None) -> tuple[ProgressUpdate, SyncResult]:
         """Add XP (and sessions, hours); level up when earned; the license follows in the same transaction."""
-        for name in ("xp", "sessions", "theory_hours", "practice_hours"):
-            BoundaryValidator.validate_amount(name, getattr(request, name))
+        BoundaryValidator.validate_level_up(request)
         fast = level_up_fast(session, request, lock=self.lock_rows, checkpoint=checkpoint)
         if fast is not None:
             return fast

@@ -12,10 +12,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from system.models import SpecializationProgress, UserLicense
+from system.services.rules import BoundaryValidator
 
 
 def get_progress(*, session: Session, user_id: int, specialization: str,
                  lock: bool) -> SpecializationProgress | None:
+    BoundaryValidator.validate_id("user id", user_id)
     stmt = select(SpecializationProgress).where(SpecializationProgress.student_id == user_id,
                                                 SpecializationProgress.specialization_id == specialization)
     if lock:
@@ -24,6 +26,7 @@ def get_progress(*, session: Session, user_id: int, specialization: str,
 
 
 def get_license(*, session: Session, user_id: int, specialization: str, lock: bool) -> UserLicense | None:
+    BoundaryValidator.validate_id("user id", user_id)
     stmt = select(UserLicense).where(UserLicense.user_id == user_id,
                                      UserLicense.specialization_type == specialization)
     if lock:

@@ -11,6 +11,10 @@ from sqlalchemy.orm import Session
 from system.errors import InvalidInputError, NotFoundError
 from system.models import AuditLogEntry, SpecializationProgress, User
 from system.services.catalog import SpecializationRules
+from system.services.types import LevelUpRequest
+
+#: PostgreSQL ``integer``: ids, levels, XP, sessions and hours are all stored in this range.
+INT32_MAX = 2**31 - 1
 
 
 class BoundaryValidator:
@@ -31,6 +35,23 @@ class BoundaryValidator:
             raise InvalidInputError(f"{name} must be an integer, got {value!r}")
         if value < 0:
             raise InvalidInputError(f"{name} cannot be negative (got {value}); use a separate penalty system")
+        if value > INT32_MAX:
+            raise InvalidInputError(f"{name} {value} is too large (at most {INT32_MAX:,})")
+
+    @staticmethod
+    def validate_id(name: str, value: int) -> None:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise InvalidInputError(f"{name} must be an integer, got {value!r}")
+        if not 1 <= value <= INT32_MAX:
+            raise InvalidInputError(f"{name} {value} is out of range (1-{INT32_MAX:,})")
+
+
+    @staticmethod
+    def validate_level_up(request: LevelUpRequest) -> None:
+        """Everything a level-up request carries, before any of it reaches the database."""
+        BoundaryValidator.validate_id("user id", request.user_id)
+        for name in ("xp", "sessions", "theory_hours", "practice_hours"):
+            BoundaryValidator.validate_amount(name, getattr(request, name))
 
 
 class StateValidator:
@@ -45,6 +66,7 @@ class StateValidator:
 
 
 def require_user(*, session: Session, user_id: int) -> User:
+    BoundaryValidator.validate_id("user id", user_id)
     user = session.get(User, user_id)
     if user is None:
         raise NotFoundError(f"unknown user {user_id}")

@@ -41,8 +41,7 @@ class SpecializationService:
         serialises callers (an advisory or Redis lock, SERIALIZABLE). The ``legacy`` strategy calls it
         unprotected on purpose. The license is not touched here: syncing is the caller's hook.
         """
-        for name in ("xp", "sessions", "theory_hours", "practice_hours"):
-            BoundaryValidator.validate_amount(name, getattr(request, name))
+        BoundaryValidator.validate_level_up(request)
         rules = load_rules(session=session, specialization=request.specialization)
         created = False
         if progress is None:  # a caller that already holds the row (locked) passes it in

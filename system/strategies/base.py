@@ -60,6 +60,8 @@ def translate(exc: DBAPIError) -> PlsyncError:
                   | pgerr.UniqueViolation):
         constraint = getattr(getattr(orig, "diag", None), "constraint_name", None)
         return InvalidInputError(f"rejected by the database ({constraint}): {detail}", cause=exc)
+    if isinstance(orig, pgerr.NumericValueOutOfRange):  # e.g. a total pushed past the integer range
+        return InvalidInputError(f"a value is out of range for the database: {detail}", cause=exc)
     if isinstance(orig, pgerr.LockNotAvailable | pgerr.QueryCanceled | pgerr.SerializationFailure
                   | pgerr.DeadlockDetected):
         return ConcurrencyError(f"{type(orig).__name__}: {detail}", cause=exc)

@@ -55,8 +55,7 @@ class TriggerStrategy(CoupledStrategy):
         self._sql = text(_LEVEL_UP_SQL.format(previous=previous))
 
     def level_up(self, request: LevelUpRequest) -> LevelUpResult:
-        for name in ("xp", "sessions", "theory_hours", "practice_hours"):
-            BoundaryValidator.validate_amount(name, getattr(request, name))
+        BoundaryValidator.validate_level_up(request)
         params = {"uid": request.user_id, "spec": request.specialization, "xp": request.xp,
                   "sessions": request.sessions, "theory": request.theory_hours,
                   "practice": request.practice_hours}
