@@ -1,100 +1,138 @@
-"""Pass/fail rules of a readiness run, declared as data and evaluated by one pure function."""
+"""Pass/fail rules of a run, declared as data. Each gate reads one JSON file of the run directory and
+returns one outcome line per subject (a strategy, a scenario cell...): the verdict, the terminal summary
+and the report are all built from those lines.
+
+Statuses: ``pass``, ``fail``, ``exempt`` (measured, not gated: ``legacy`` is the design expected to lose
+updates) and ``not_measured`` (the stage did not run, or wrote nothing).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from benchmarks.targets import target_for
 
-
-@dataclass(frozen=True)
-class ConcurrencyGate:
-    name: str
-    metric: str
-    max_value: float
-    #: Strategies the gate does not bind: ``legacy`` is expected to lose updates, and is measured, not gated.
-    exempt: tuple[str, ...] = ("legacy",)
-
-    def fails(self, outcome: dict[str, Any]) -> str | None:
-        if outcome["strategy"] in self.exempt:
-            return None
-        value = outcome[self.metric] if self.metric in outcome else _derived(outcome, self.metric)
-        if value <= self.max_value:
-            return None
-        return f"{outcome['strategy']}: {self.name} = {value:g} (allowed <= {self.max_value:g})"
-
-
-def _derived(outcome: dict[str, Any], metric: str) -> float:
-    if metric == "failed_ratio":
-        return float(outcome["failed"] + outcome["unknown"]) / max(1, outcome["operations"])
-    if metric == "invariant_violations":
-        return float(sum(r["violations"] for r in outcome["invariants"]["results"]))
-    raise KeyError(metric)
-
-
-CONCURRENCY_GATES: tuple[ConcurrencyGate, ...] = (
-    ConcurrencyGate("lost XP", "lost_xp", 0),
-    ConcurrencyGate("desynced pairs", "desynced_pairs", 0),
-    ConcurrencyGate("invariant violations", "invariant_violations", 0),
-    ConcurrencyGate("failed or unknown operations ratio", "failed_ratio", 0.05),
-)
+PASS, FAIL, EXEMPT, NOT_MEASURED = "pass", "fail", "exempt", "not_measured"
+STATUSES = (PASS, FAIL, EXEMPT, NOT_MEASURED)
+_OPS = ("==", "<=", ">=", "empty")
 
 
 @dataclass(frozen=True)
-class ResultGate:
-    """A rule on one field of a stage's result: ``field <op> value``."""
-
+class GateOutcome:
     stage: str
+    gate: str
+    subject: str
+    status: str
+    observed: Any
+    expected: str
+    source: str
+    note: str = ""
+
+    @property
+    def message(self) -> str:
+        who = f"{self.subject}: " if self.subject else ""
+        return f"{self.stage}: {who}{self.gate}: {_show(self.observed)} (needs {self.expected}){self.note}"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value) if value else "none"
+    return str(value)
+
+
+class Gate(Protocol):
     name: str
+    source: str
+
+    def check(self, stage: str, data: Any) -> list[GateOutcome]: ...
+
+
+@dataclass(frozen=True)
+class FieldGate:
+    """``field <op> value`` on a JSON object, or on each item of a JSON list (one subject per item)."""
+
+    name: str
+    source: str
     field: str
-    op: str  # "==", "<=", ">="
-    value: float | bool
+    op: str
+    value: float | bool | None = None
+    #: Keys naming an item's subject (e.g. ``("strategy",)``); empty for a single object.
+    per: tuple[str, ...] = ()
+    #: Subjects measured but not gated.
+    exempt: tuple[str, ...] = ()
 
-    def fails(self, result: dict[str, Any]) -> str | None:
-        observed = result[self.field]
-        ok = {"==": observed == self.value, "<=": observed <= self.value, ">=": observed >= self.value}[self.op]
-        return None if ok else f"{self.stage}: {self.name}: {self.field} = {observed} (needs {self.op} {self.value})"
+    def __post_init__(self) -> None:
+        if self.op not in _OPS:
+            raise ValueError(f"gate {self.name}: unknown operator {self.op!r} (choose from {', '.join(_OPS)})")
+        if (self.op == "empty") != (self.value is None):
+            raise ValueError(f"gate {self.name}: 'empty' takes no value; the other operators need one")
+
+    @property
+    def expected(self) -> str:
+        return "nothing" if self.op == "empty" else f"{self.op} {self.value}"
+
+    def _holds(self, observed: Any) -> bool:
+        if self.op == "empty":
+            return not observed
+        if self.op == "==":
+            return bool(observed == self.value)
+        return bool(observed <= self.value) if self.op == "<=" else bool(observed >= self.value)
+
+    def check(self, stage: str, data: Any) -> list[GateOutcome]:
+        items = data if isinstance(data, list) else [data]
+        outcomes = []
+        for item in items:
+            subject = "/".join(str(item[k]) for k in self.per)
+            observed = item[self.field]
+            status = EXEMPT if subject in self.exempt else PASS if self._holds(observed) else FAIL
+            outcomes.append(GateOutcome(stage, self.name, subject, status, observed, self.expected,
+                                        f"{self.source}.json"))
+        return outcomes
 
 
-RECOVERY_GATES: tuple[ResultGate, ...] = (
-    ResultGate("recovery", "detection matches the manifest exactly", "detection_perfect", "==", True),
-    ResultGate("recovery", "dry run changes nothing", "dry_run_unchanged", "==", True),
-    ResultGate("recovery", "every planned repair applied", "success_rate", ">=", 1.0),
-    ResultGate("recovery", "no issue left after repair", "remaining_issues", "==", 0),
-    ResultGate("recovery", "a second repair changes nothing", "second_run_changes", "==", 0),
-    ResultGate("recovery", "find_desync_issues over 10k users (002: < 5 s)", "detect_ms", "<=", 5000),
-    ResultGate("recovery", "auto_sync_all of the desyncs (002: < 10 s)", "repair_ms", "<=", 10000),
-)
-ORPHAN_GATES: tuple[ResultGate, ...] = (
-    ResultGate("orphans", "found exactly the injected orphans", "exact", "==", True),
-    ResultGate("orphans", "none left after recovery", "left_after", "==", 0),
-)
+@dataclass(frozen=True)
+class TargetGate:
+    """Each latency summary in ``source`` against its documented target (benchmarks/targets.py)."""
+
+    source: str
+    name: str = "documented latency target"
+
+    def check(self, stage: str, data: Any) -> list[GateOutcome]:
+        outcomes = []
+        for summary in data:
+            target = target_for(summary["operation"])
+            if target is None:
+                continue
+            observed = summary[target.metric]
+            status = PASS if target.fails(observed) is None else FAIL
+            outcomes.append(GateOutcome(stage, target.name, summary["strategy"], status, observed,
+                                        f"{target.metric} <= {target.max_ms:g} ms", f"{self.source}.json",
+                                        f" [{target.source}]"))
+        return outcomes
 
 
-def evaluate(latency: list[dict[str, Any]], concurrency: list[dict[str, Any]],
-             recovery: list[dict[str, Any]] | None = None, orphans: dict[str, Any] | None = None,
-             matrix: list[dict[str, Any]] | None = None,
-             swarms: list[dict[str, Any]] | None = None) -> list[str]:
-    """Every failure message of a run; an empty list means the run passes."""
-    failures = []
-    for summary in latency:
-        target = target_for(summary["operation"])
-        if target is not None:
-            message = target.fails(summary[target.metric])
-            if message:
-                failures.append(f"{summary['strategy']}: {message}")
-    for outcome in concurrency:
-        failures.extend(m for gate in CONCURRENCY_GATES if (m := gate.fails(outcome)))
-    for result in recovery or []:
-        failures.extend(m for gate in RECOVERY_GATES if (m := gate.fails(result)))
-    if orphans is not None:
-        failures.extend(m for gate in ORPHAN_GATES if (m := gate.fails(orphans)))
-    for cell in matrix or []:  # a contradicted seed claim is a finding, not a failure; a surprise is
-        if not cell["matches"]:
-            failures.append(f"scenario {cell['scenario']} / {cell['strategy']}: observed {cell['observed']}, "
-                            f"expected {' or '.join(cell['expected'])}")
-    for swarm in swarms or []:  # legacy is swarmed to show what it loses, not gated
-        if swarm["strategy"] != "legacy":
-            failures.extend(f"swarm {swarm['strategy']}: {f}" for f in swarm["failures_of_gates"])
-    return failures
+def check_gates(stage: str, gates: Sequence[Gate], read: Any, has: Any) -> list[GateOutcome]:
+    """Apply ``gates``; a gate whose file is missing is ``not_measured``. ``read``/``has`` take a file name."""
+    outcomes: list[GateOutcome] = []
+    for gate in gates:
+        if not has(gate.source):
+            outcomes.append(not_measured(stage, gate))
+            continue
+        outcomes.extend(gate.check(stage, read(gate.source)))
+    return outcomes
+
+
+def not_measured(stage: str, gate: Gate) -> GateOutcome:
+    return GateOutcome(stage, gate.name, "", NOT_MEASURED, None, "a measurement", f"{gate.source}.json")
+
+
+def failures(outcomes: Sequence[GateOutcome]) -> list[str]:
+    return [o.message for o in outcomes if o.status == FAIL]
+
+
+__all__ = ["EXEMPT", "FAIL", "NOT_MEASURED", "PASS", "FieldGate", "Gate", "GateOutcome", "TargetGate",
+           "check_gates", "failures", "not_measured"]

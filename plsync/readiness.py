@@ -1,110 +1,111 @@
-"""The readiness pipeline: provision, migrate, then measure every strategy; each stage writes JSON.
-
-Stages so far: environment, migrate, latency (single-threaded level-ups per strategy) and
-concurrency (N threads on one student per strategy), then the verdict from the declared gates.
-"""
+"""The readiness pipeline: provision, then run the declared stages in order; each writes its JSON into the
+run directory and owns its gates; the verdict iterates the stages and applies their gates."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import text
+from rich.markup import escape
 
-from fixtures.population import add_students
-from fixtures.provision import Environment, provision
-from plsync.data_stages import data_stages, scenario_stage, swarm_stage
-from plsync.gates import evaluate
+from fixtures.provision import provision
+from plsync.gates import NOT_MEASURED, GateOutcome, check_gates, failures, not_measured
+from plsync.profiles import Profile
 from plsync.rundir import RunDirectory
 from plsync.safety import require_disposable
 from plsync.settings import HarnessSettings
-from scenarios.concurrency import run_concurrent_level_ups
-from scenarios.latency import measure_level_up_latency
-from scenarios.runner import StrategyRunner
-from system import migrate
+from plsync.stages import STAGES, Stage, StageContext, select_stages
 from system.db import Database
 from system.strategies import strategy_class, strategy_names
 
+ERRORS_LOG = "stage-errors.log"
+
 
 @dataclass(frozen=True)
-class ReadinessOptions:
-    strategies: tuple[str, ...] = ()
-    threads: int = 16
-    ops_per_thread: int = 50
-    latency_ops: int = 1000
-    latency_students: int = 20
-    #: Population of the data stages (seed, check, repair, recovery stress, orphans).
-    users: int = 10_000
-    #: The short hot-spot swarm per strategy (32 users on 10 students).
-    swarm_seconds: int = 10
-    swarm_users: int = 32
-
-    def __post_init__(self) -> None:
-        for name in self.strategies:
-            strategy_class(name)  # unknown -> ConfigurationError before anything starts
-        if self.threads < 1 or self.ops_per_thread < 1 or self.latency_ops < 2 or self.users < 1:
-            raise ValueError("threads, ops_per_thread and users must be >= 1, latency_ops >= 2")
-
-    def chosen(self) -> list[str]:
-        return list(self.strategies) or strategy_names()
+class StageRecord:
+    name: str
+    status: str  # ran | error | skipped
+    seconds: float = 0.0
+    error: str | None = None
 
 
-def _environment_record(env: Environment, db: Database) -> dict[str, Any]:
-    with db.engine.connect() as conn:
-        version = conn.execute(text("SHOW server_version")).scalar_one()
-    return {"database_kind": env.database_kind, "server_version": version, "disposable": env.disposable,
-            "redis": bool(env.redis_url)}
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    failures: list[str]
+    profile: str
+    stages: list[StageRecord]
+    gates: list[GateOutcome] = field(default_factory=list)
 
 
-def run_readiness(settings: HarnessSettings, options: ReadinessOptions, console: Console) -> RunDirectory:
-    strategies = options.chosen()
+def choose_strategies(names: Sequence[str]) -> list[str]:
+    for name in names:
+        strategy_class(name)  # unknown -> ConfigurationError before anything starts
+    return list(names) or strategy_names()
+
+
+def run_readiness(settings: HarnessSettings, profile: Profile, console: Console, *, strategies: Sequence[str] = (),
+                  only: Sequence[str] = (), skip: Sequence[str] = ()) -> RunDirectory:
+    chosen = choose_strategies(strategies)
+    stages = select_stages(STAGES, only, skip)
+    settings.require_shared_redis(chosen)
     run = RunDirectory.create(settings.runs_root, "readiness")
-    console.print(f"[bold]plsync readiness[/] -> {run.path}")
-    with provision(settings) as env:
+    console.print(f"[bold]plsync readiness[/] ({profile.name} profile: {profile.description}) -> {run.path}",
+                  highlight=False)
+    records: list[StageRecord] = []
+    with provision(settings.servers()) as env:
         require_disposable(env, "seed students and load-test the database")
-        config = settings.system_config(env.database_url, env.redis_url)
+        config = settings.system_config(env.database_url, env.redis_url, sync_log_dir=run.path / "sync_jobs")
         db = Database.connect(config)
         try:
-            run.write_json("environment", _environment_record(env, db))
-            migrate.upgrade(db.engine)
-            run.write_json("migrate", {"revision": migrate.current_revision(db.engine)})
-            latency, concurrency = _measure(db, config, strategies, options, settings.seed, console)
-            run.write_json("latency", latency)
-            run.write_json("concurrency", concurrency)
-            data_stages(db, run, users=options.users, seed=settings.seed, console=console)
-            swarm_stage(env, config, run, strategies, seconds=options.swarm_seconds, users=options.swarm_users,
-                        console=console)
-            scenario_stage(config, run, env, console)
+            ctx = StageContext(settings, profile, run, env, config, db, console, chosen)
+            for number, stage in enumerate(stages, 1):
+                records.append(_run_stage(stage, ctx, f"[{number}/{len(stages)}]"))
         finally:
             db.dispose()
-    failures = evaluate(run.read_json("latency"), run.read_json("concurrency"),
-                        run.read_json("recovery_stress"), run.read_json("orphans"), run.read_json("matrix"),
-                        run.read_json("swarms"))
-    run.write_json("verdict", {"passed": not failures, "failures": failures})
+    ran = {r.name: r for r in records}
+    in_order = [ran.get(s.name) or StageRecord(s.name, "skipped") for s in STAGES]
+    run.write_json("verdict", judge(run, in_order, profile.name))
     return run
 
 
-def _measure(db: Database, config: Any, strategies: list[str], options: ReadinessOptions, seed: int,
-             console: Console) -> tuple[list[Any], list[Any]]:
-    latency, concurrency = [], []
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-               TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task("measuring strategies", total=len(strategies) * 2)
-        for name in strategies:
-            with db.transaction() as session:
-                students = add_students(session, options.latency_students + 1, seed=seed)
-            with StrategyRunner(config, name, connections=options.threads + 2) as runner:
-                progress.update(task, description=f"{name}: latency ({options.latency_ops} level-ups)")
-                latency.append(measure_level_up_latency(runner, user_ids=students[1:],
-                                                        operations=options.latency_ops))
-                progress.advance(task)
-                progress.update(task, description=f"{name}: {options.threads} threads x "
-                                                  f"{options.ops_per_thread} on one student")
-                concurrency.append(run_concurrent_level_ups(runner, user_id=students[0], threads=options.threads,
-                                                            ops_per_thread=options.ops_per_thread))
-                progress.advance(task)
-        progress.update(task, description="measured every strategy")
-    return latency, concurrency
+def _run_stage(stage: Stage, ctx: StageContext, counter: str) -> StageRecord:
+    ctx.console.print(f"[bold]{counter} {stage.name}[/]: {stage.description}", highlight=False)
+    began = time.perf_counter()
+    try:
+        stage.run(ctx)
+    except Exception as exc:
+        # One stage failing must not hide the others' results: record it, keep the traceback, go on.
+        # (Ctrl-C and SystemExit are not Exceptions: they still stop the run.)
+        with (ctx.run.path / ERRORS_LOG).open("a") as log:
+            log.write(f"--- stage {stage.name}\n{traceback.format_exc()}\n")
+        message = f"{type(exc).__name__}: {exc}"
+        ctx.console.print(f"[red]{counter} {stage.name} failed: {escape(message)}[/] (traceback in {ERRORS_LOG})",
+                          highlight=False)
+        return StageRecord(stage.name, "error", time.perf_counter() - began, message)
+    seconds = time.perf_counter() - began
+    ctx.console.print(f"[dim]{counter} {stage.name} done in {seconds:.1f} s[/]", highlight=False)
+    return StageRecord(stage.name, "ran", seconds)
+
+
+def judge(run: RunDirectory, records: Sequence[StageRecord], profile: str) -> Verdict:
+    """Apply every stage's gates to what the run directory holds; a stage that failed is a failure."""
+    outcomes: list[GateOutcome] = []
+    errors = []
+    status = {r.name: r for r in records}
+    for stage in STAGES:
+        record = status.get(stage.name)
+        if record is None or record.status == "skipped":
+            outcomes += [not_measured(stage.name, g) for g in stage.gates]
+            continue
+        if record.status == "error":
+            errors.append(f"{stage.name}: the stage failed: {record.error}")
+        outcomes += check_gates(stage.name, stage.gates, run.read_json, run.has)
+    failed = errors + failures(outcomes)
+    measured_nothing = [o for o in outcomes if o.status == NOT_MEASURED and status.get(o.stage)
+                        and status[o.stage].status == "ran"]
+    failed += [f"{o.stage}: {o.gate}: the stage wrote no {o.source}" for o in measured_nothing]
+    return Verdict(not failed, failed, profile, list(records), outcomes)

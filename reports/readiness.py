@@ -1,15 +1,20 @@
-"""Render a readiness run from its JSON files only: Rich tables for the terminal, Markdown for people."""
+"""Render a readiness run from its JSON files only: Rich tables for the terminal, Markdown for people.
+A stage the run skipped is shown as not measured, never as a pass."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
+from rich.console import RenderableType
 from rich.table import Table
 
-from plsync.rundir import RunDirectory
-from reports.matrix import matrix_markdown
-from reports.recovery import recovery_markdown
-from reports.swarm import swarm_markdown
+from reports.matrix import matrix_markdown, matrix_table
+from reports.recovery import recovery_markdown, recovery_table
+from reports.run_reader import RunReader
+from reports.swarm import swarm_markdown, swarm_table
+
+STATUS_STYLE = {"ran": "green", "error": "bold red", "skipped": "dim"}
 
 
 def _invariant_summary(outcome: dict[str, Any]) -> str:
@@ -17,10 +22,10 @@ def _invariant_summary(outcome: dict[str, Any]) -> str:
     return "all hold" if not failed else ", ".join(failed)
 
 
-def strategy_rows(run: RunDirectory) -> list[dict[str, Any]]:
-    latency = {s["strategy"]: s for s in run.read_json("latency")}
+def strategy_rows(run: RunReader) -> list[dict[str, Any]]:
+    latency = {s["strategy"]: s for s in run.get("latency", [])}
     rows = []
-    for outcome in run.read_json("concurrency"):
+    for outcome in run.get("concurrency", []):
         lat = latency.get(outcome["strategy"], {})
         wall = outcome["wall_time_s"]
         rows.append({
@@ -37,12 +42,35 @@ def strategy_rows(run: RunDirectory) -> list[dict[str, Any]]:
     return rows
 
 
-def terminal_table(run: RunDirectory) -> Table:
-    concurrency = run.read_json("concurrency")
+def _gate_counts(verdict: dict[str, Any]) -> dict[str, Counter[str]]:
+    counts: dict[str, Counter[str]] = {}
+    for gate in verdict.get("gates", []):
+        counts.setdefault(gate["stage"], Counter())[gate["status"]] += 1
+    return counts
+
+
+def stages_table(run: RunReader) -> Table:
+    verdict = run.read_json("verdict")
+    counts = _gate_counts(verdict)
+    table = Table(title=f"Readiness stages ({verdict['profile']} profile)")
+    for header in ("stage", "status", "seconds", "gates passed", "failed", "exempt", "not measured"):
+        table.add_column(header, justify="left" if header in ("stage", "status") else "right")
+    for stage in verdict["stages"]:
+        c = counts.get(stage["name"], Counter())
+        style = STATUS_STYLE.get(stage["status"], "white")
+        failed = f"[red]{c['fail']}[/]" if c["fail"] else "0"
+        table.add_row(stage["name"], f"[{style}]{stage['status']}[/]",
+                      f"{stage['seconds']:.1f}" if stage["status"] != "skipped" else "-",
+                      str(c["pass"]), failed, str(c["exempt"]), str(c["not_measured"]))
+    return table
+
+
+def strategies_table(run: RunReader) -> Table:
+    concurrency = run.get("concurrency", [])
     threads = concurrency[0]["threads"] if concurrency else 0
     per_thread = concurrency[0]["ops_per_thread"] if concurrency else 0
-    table = Table(title=f"Strategies: single-threaded latency, and {threads} threads x {per_thread} "
-                        "level-ups on one student")
+    table = Table(title=f"Strategies: single-threaded latency (~ unstable: stdev >= 10% of mean), and {threads} "
+                        f"threads x {per_thread} level-ups on one student")
     for header in ("strategy", "median ms", "p99 ms", "ops", "failed", "retries", "lost XP", "desynced",
                    "wall s", "ops/s", "invariants"):
         table.add_column(header, justify="left" if header in ("strategy", "invariants") else "right")
@@ -52,28 +80,51 @@ def terminal_table(run: RunDirectory) -> Table:
         median = f"{r['median_ms']:.2f}" + ("~" if r["unstable"] else "") if r["median_ms"] is not None else "-"
         p99 = f"{r['p99_ms']:.2f}" if r["p99_ms"] is not None else "-"
         table.add_row(r["strategy"], median, p99, str(r["operations"]), str(r["failed"]), str(r["retries"]),
-                      f"[{style}]{r['lost_xp']}[/]", f"[{style}]{r['desynced']}[/]", f"{r['wall_s']:.2f}",
+                      f"[{style}]{r['lost_xp']:,}[/]", f"[{style}]{r['desynced']}[/]", f"{r['wall_s']:.2f}",
                       f"{r['ops_per_s']:.0f}", f"[{style}]{r['invariants']}[/]")
     return table
 
 
-def markdown(run: RunDirectory) -> str:
+def terminal_tables(run: RunReader) -> list[RenderableType]:
+    """Every table the run has data for, in pipeline order, then the stage summary."""
+    tables: list[RenderableType] = []
+    if run.has("concurrency"):
+        tables.append(strategies_table(run))
+    if run.has("recovery_stress"):
+        tables.append(recovery_table(run.read_json("recovery_stress")))
+    if run.has("swarms"):
+        tables.append(swarm_table(run.read_json("swarms"), "Hot-spot swarms (Locust, direct)"))
+    if run.has("matrix"):
+        tables.append(matrix_table(run.read_json("matrix")))
+    if run.has("verdict"):
+        tables.append(stages_table(run))
+    return tables
+
+
+def markdown(run: RunReader) -> str:
     env, verdict = run.read_json("environment"), run.read_json("verdict")
+    migrate = run.get("migrate", {})
     lines = [
         "# plsync readiness report", "",
-        f"Database: {env['database_kind']} PostgreSQL {env['server_version']}; "
-        f"schema at `{run.read_json('migrate')['revision']}`.", "",
+        f"Database: {env['database_kind']} PostgreSQL {env['server_version']}; schema at "
+        f"`{migrate.get('revision', 'not measured')}`; profile `{verdict['profile']}`.", "",
         f"**Verdict: {'PASS' if verdict['passed'] else 'FAIL'}**", "",
-        "| strategy | median ms | p99 ms | ops | failed | retries | lost XP | desynced | wall s | ops/s | invariants |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| stage | status | seconds |", "|---|---|---:|",
     ]
-    for r in strategy_rows(run):
-        median = f"{r['median_ms']:.2f}" if r["median_ms"] is not None else "-"
-        p99 = f"{r['p99_ms']:.2f}" if r["p99_ms"] is not None else "-"
-        lines.append(f"| {r['strategy']} | {median} | {p99} | {r['operations']} | {r['failed']} | "
-                     f"{r['retries']} | {r['lost_xp']} | {r['desynced']} | {r['wall_s']:.2f} | "
-                     f"{r['ops_per_s']:.0f} | {r['invariants']} |")
-    lines += ["", "`legacy` is measured, not gated: it is the design expected to lose updates.", ""]
+    lines += [f"| {s['name']} | {s['status']} | {s['seconds']:.1f} |" for s in verdict["stages"]]
+    lines.append("")
+    rows = strategy_rows(run)
+    if rows:
+        lines += ["## Strategies", "",
+                  "| strategy | median ms | p99 ms | ops | failed | retries | lost XP | desynced | wall s | ops/s "
+                  "| invariants |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+        for r in rows:
+            median = f"{r['median_ms']:.2f}" if r["median_ms"] is not None else "-"
+            p99 = f"{r['p99_ms']:.2f}" if r["p99_ms"] is not None else "-"
+            lines.append(f"| {r['strategy']} | {median} | {p99} | {r['operations']} | {r['failed']} | "
+                         f"{r['retries']} | {r['lost_xp']} | {r['desynced']} | {r['wall_s']:.2f} | "
+                         f"{r['ops_per_s']:.0f} | {r['invariants']} |")
+        lines += ["", "`legacy` is measured, not gated: it is the design expected to lose updates.", ""]
     if run.has("recovery_stress"):
         lines += ["## Desync recovery", "", *recovery_markdown(run.read_json("recovery_stress")), ""]
     if run.has("swarms"):
@@ -85,10 +136,13 @@ def markdown(run: RunDirectory) -> str:
         lines += ["## Orphan recovery", "",
                   f"Injected {o['injected']}, found {o['found']} (exact: {o['exact']}), deleted {o['deleted']} "
                   f"after backing them up, {o['left_after']} left.", ""]
+    skipped = [s["name"] for s in verdict["stages"] if s["status"] == "skipped"]
+    if skipped:
+        lines += ["## Not measured", "", f"This run skipped: {', '.join(skipped)}.", ""]
     if verdict["failures"]:
         lines += ["## Failures", ""] + [f"- {f}" for f in verdict["failures"]] + [""]
     return "\n".join(lines)
 
 
-def write_markdown(run: RunDirectory) -> None:
+def write_markdown(run: RunReader) -> None:
     (run.path / "report.md").write_text(markdown(run))

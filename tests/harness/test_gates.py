@@ -1,36 +1,61 @@
-"""The pure verdict function and the latency targets, against exact numbers."""
+"""Gates, the stage list, profiles and the verdict: pure functions, against exact values."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from benchmarks.targets import LatencyTarget
-from plsync.gates import evaluate
+from plsync.gates import FieldGate, TargetGate, failures
+from plsync.profiles import PROFILES, profile_named
+from plsync.readiness import StageRecord, judge
+from plsync.rundir import RunDirectory
+from plsync.stages import STAGES, select_stages, stage_names
+from system.errors import ConfigurationError
+
+LOST_XP = FieldGate("lost XP", "concurrency", "lost_xp", "<=", 0, per=("strategy",), exempt=("legacy",))
 
 
-def outcome(strategy: str, lost: int = 0, desynced: int = 0, failed: int = 0) -> dict[str, object]:
-    return {"strategy": strategy, "lost_xp": lost, "desynced_pairs": desynced, "failed": failed, "unknown": 0,
-            "operations": 100, "invariants": {"results": [{"name": "lost_updates", "violations": int(lost > 0)}]}}
+def test_a_field_gate_judges_each_subject_and_legacy_is_measured_not_gated() -> None:
+    outcomes = LOST_XP.check("strategies", [{"strategy": "coupled", "lost_xp": 0},
+                                            {"strategy": "legacy", "lost_xp": 500},
+                                            {"strategy": "redis", "lost_xp": 7}])
+    assert [(o.subject, o.status, o.observed) for o in outcomes] == [
+        ("coupled", "pass", 0), ("legacy", "exempt", 500), ("redis", "fail", 7)]
+    assert failures(outcomes) == ["strategies: redis: lost XP: 7 (needs <= 0)"]
+    assert {o.source for o in outcomes} == {"concurrency.json"}
 
 
-def latency(strategy: str, p99: float) -> dict[str, object]:
-    return {"strategy": strategy, "operation": "level_up", "p99_ms": p99}
+def test_operators_including_empty_on_a_single_object() -> None:
+    listed = FieldGate("swarm gates", "swarms", "failures_of_gates", "empty", per=("strategy",))
+    outcomes = listed.check("swarms", [{"strategy": "advisory", "failures_of_gates": []},
+                                       {"strategy": "trigger", "failures_of_gates": ["p99 too slow"]}])
+    assert [o.status for o in outcomes] == ["pass", "fail"]
+    assert failures(outcomes) == ["swarms: trigger: swarm gates: p99 too slow (needs nothing)"]
+    exact = FieldGate("exact", "orphans", "exact", "==", True)
+    assert [o.status for o in exact.check("orphans", {"exact": False})] == ["fail"]
+    at_least = FieldGate("success", "recovery_stress", "success_rate", ">=", 1.0)
+    assert [o.status for o in at_least.check("recovery", {"success_rate": 0.999})] == ["fail"]
 
 
-def test_a_clean_run_passes_and_legacy_is_measured_not_gated() -> None:
-    assert evaluate([latency("coupled", 3.0)], [outcome("coupled"), outcome("legacy", lost=500)]) == []
+def test_gates_validate_on_construction() -> None:
+    with pytest.raises(ValueError, match="unknown operator"):
+        FieldGate("x", "f", "v", "<")
+    with pytest.raises(ValueError, match="'empty' takes no value"):
+        FieldGate("x", "f", "v", "empty", 3)
+    with pytest.raises(ValueError, match="need one"):
+        FieldGate("x", "f", "v", "<=")
 
 
-def test_each_gate_fails_with_a_message() -> None:
-    failures = evaluate([latency("trigger", 51.0)],
-                        [outcome("coupled", lost=7), outcome("redis", desynced=1), outcome("serializable", failed=6)])
-    assert failures == [
-        "trigger: atomic level-up (lock hold): p99_ms 51.00 ms exceeds 50 ms (001: lock hold 10-50 ms)",
-        "coupled: lost XP = 7 (allowed <= 0)",
-        "coupled: invariant violations = 1 (allowed <= 0)",
-        "redis: desynced pairs = 1 (allowed <= 0)",
-        "serializable: failed or unknown operations ratio = 0.06 (allowed <= 0.05)",
-    ]
+def test_latency_against_its_documented_target() -> None:
+    outcomes = TargetGate("latency").check("strategies", [
+        {"strategy": "trigger", "operation": "level_up", "p99_ms": 51.0},
+        {"strategy": "coupled", "operation": "level_up", "p99_ms": 3.0},
+        {"strategy": "coupled", "operation": "no_target_here", "p99_ms": 1e9}])
+    assert [(o.subject, o.status) for o in outcomes] == [("trigger", "fail"), ("coupled", "pass")]
+    assert failures(outcomes) == ["strategies: trigger: atomic level-up (lock hold): 51 (needs p99_ms <= 50 ms) "
+                                  "[001: lock hold 10-50 ms]"]
 
 
 def test_targets_validate_on_construction() -> None:
@@ -38,3 +63,43 @@ def test_targets_validate_on_construction() -> None:
         LatencyTarget("x", "level_up", "p99_ms", 0, "nowhere")
     with pytest.raises(ValueError, match="unknown metric"):
         LatencyTarget("x", "level_up", "p42_ms", 1, "nowhere")
+
+
+def test_stage_selection() -> None:
+    assert [s.name for s in select_stages(STAGES)] == stage_names()
+    assert [s.name for s in select_stages(STAGES, only=["orphans"])] == ["environment", "migrate", "orphans"]
+    assert "swarms" not in [s.name for s in select_stages(STAGES, skip=["swarms"])]
+    with pytest.raises(ConfigurationError, match="unknown stage 'swamrs'"):
+        select_stages(STAGES, skip=["swamrs"])
+    with pytest.raises(ConfigurationError, match="cannot be skipped"):
+        select_stages(STAGES, skip=["migrate"])
+
+
+def test_profiles_choose_sizes_and_validate() -> None:
+    assert list(PROFILES) == ["smoke", "standard", "full"]
+    full = profile_named("full")
+    assert (full.users, full.swarm_users, full.swarm_seconds) == (10_000, 64, 60)
+    assert profile_named("smoke").with_overrides(threads=2, users=None).threads == 2
+    with pytest.raises(ConfigurationError, match="unknown profile 'huge'"):
+        profile_named("huge")
+    with pytest.raises(ConfigurationError, match="threads must be at least 1"):
+        profile_named("smoke").with_overrides(threads=0)
+
+
+def test_the_verdict_applies_every_ran_stage_and_never_passes_what_was_not_measured(tmp_path: Path) -> None:
+    run = RunDirectory(tmp_path)
+    run.write_json("migrate", {"at_head": True})
+    run.write_json("orphans", {"exact": True, "left_after": 2})
+    records = [StageRecord("environment", "ran"), StageRecord("migrate", "ran"),
+               StageRecord("orphans", "ran"), StageRecord("recovery", "error", 1.0, "RuntimeError: boom"),
+               StageRecord("swarms", "ran")]
+    verdict = judge(run, records, "smoke")
+    assert not verdict.passed
+    assert verdict.failures == [
+        "recovery: the stage failed: RuntimeError: boom",
+        "orphans: none left after recovery: 2 (needs == 0)",
+        # A stage that ran and wrote nothing fails; one that crashed is reported once, above.
+        "swarms: swarm thresholds and invariants: the stage wrote no swarms.json",
+    ]
+    by_stage = {(g.stage, g.status) for g in verdict.gates}
+    assert ("scenarios", "not_measured") in by_stage  # not run: shown as not measured, not as a failure

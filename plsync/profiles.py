@@ -1,0 +1,62 @@
+"""Readiness profiles: sizes, never code paths (k6's words: smoke, load...). Every stage runs in every
+profile; a profile decides how much of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from system.errors import ConfigurationError
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    #: Single-threaded level-ups per strategy (latency), and the concurrency check's threads x level-ups.
+    latency_ops: int
+    threads: int
+    ops_per_thread: int
+    #: Population of the data stages (seed, check, repair, recovery stress, orphans).
+    users: int
+    #: The hot-spot swarm per strategy: users, seconds, and the population they draw 10 hot students from.
+    swarm_users: int
+    swarm_seconds: int
+    swarm_students: int
+    #: Whether the scenario matrix includes its randomized variants (N sessions x M iterations).
+    randomized_scenarios: bool
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, int) and not isinstance(value, bool) and value < 1:
+                raise ConfigurationError(f"profile {self.name}: {f.name} must be at least 1 (got {value})")
+        if self.latency_ops < 2:
+            raise ConfigurationError(f"profile {self.name}: latency_ops must be at least 2")
+        if self.swarm_users > 250:
+            raise ConfigurationError(f"profile {self.name}: more than 250 swarm users exceed the server's "
+                                     "connections")
+
+    def with_overrides(self, **overrides: Any) -> Profile:
+        """This profile with the command line's explicit sizes on top (None means 'not given')."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return replace(self, **given) if given else self
+
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (
+    Profile("smoke", "every stage at small scale, in about a minute", latency_ops=100, threads=4, ops_per_thread=10,
+            users=2000, swarm_users=16, swarm_seconds=1, swarm_students=100, randomized_scenarios=False),
+    Profile("standard", "the default: every stage at the sizes CI can afford", latency_ops=1000, threads=16,
+            ops_per_thread=50, users=10_000, swarm_users=32, swarm_seconds=10, swarm_students=200,
+            randomized_scenarios=True),
+    Profile("full", "the spec's headline scale: 10k users, 64-user hot-spot swarms for 60 s, every scenario",
+            latency_ops=5000, threads=16, ops_per_thread=100, users=10_000, swarm_users=64, swarm_seconds=60,
+            swarm_students=1000, randomized_scenarios=True),
+)}
+
+
+def profile_named(name: str) -> Profile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ConfigurationError(f"unknown profile {name!r} (choose from {', '.join(PROFILES)})") from None

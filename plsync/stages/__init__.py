@@ -1,0 +1,25 @@
+"""The readiness pipeline: an ordered list of stages, one module each. Adding a stage is adding a module
+and a line here."""
+
+from __future__ import annotations
+
+from plsync.stages import environment, migrate, orphans, recovery, scenarios, strategies, swarms
+from plsync.stages.base import Stage, StageContext, select_stages, validate
+
+STAGES: tuple[Stage, ...] = (
+    environment.STAGE,
+    migrate.STAGE,
+    strategies.STAGE,
+    recovery.STAGE,
+    orphans.STAGE,
+    swarms.STAGE,
+    scenarios.STAGE,
+)
+validate(STAGES)
+
+
+def stage_names() -> list[str]:
+    return [s.name for s in STAGES]
+
+
+__all__ = ["STAGES", "Stage", "StageContext", "select_stages", "stage_names"]

@@ -1,0 +1,27 @@
+"""Stage ``environment``: what the run ran on (database, server version, machine), so figures from two
+runs can be compared knowingly."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+
+from sqlalchemy import text
+
+from plsync.stages.base import Stage, StageContext
+
+
+def run(ctx: StageContext) -> None:
+    with ctx.db.engine.connect() as conn:
+        version = conn.execute(text("SHOW server_version")).scalar_one()
+        max_connections = int(conn.execute(text("SHOW max_connections")).scalar_one())
+    ctx.run.write_json("environment", {
+        "database_kind": ctx.env.database_kind, "server_version": version, "max_connections": max_connections,
+        "disposable": ctx.env.disposable, "redis": bool(ctx.env.redis_url), "profile": ctx.profile.name,
+        "sizes": ctx.profile, "strategies": ctx.strategies, "seed": ctx.settings.seed,
+        "python": sys.version.split()[0], "platform": platform.platform(), "cpus": os.cpu_count(),
+    })
+
+
+STAGE = Stage("environment", "database, server and machine the run measured", run, required=True)
