@@ -21,10 +21,14 @@ from plsync.options import (
     DatabaseUrl,
     Disposable,
     RedisUrl,
+    RunsDir,
     Strategy,
     console,
-    emit,
+    duration_option,
+    emit_json,
+    error_line,
     out,
+    say,
     settings_from,
 )
 from plsync.settings import HarnessSettings
@@ -48,14 +52,14 @@ def strategies_cmd() -> None:
 @app.command("migrate")
 def migrate_cmd(revision: Annotated[str, typer.Option("--revision", help="Target revision (head, base, "
                                                                            "an id)")] = "head",
-                database_url: DatabaseUrl = None, database: DatabaseMode = None,
-                disposable: Disposable = False) -> None:
+                as_json: AsJson = False, database_url: DatabaseUrl = None, database: DatabaseMode = None,
+                redis_url: RedisUrl = None, disposable: Disposable = False) -> None:
     """Upgrade (or downgrade) the schema with Alembic."""
     from plsync.safety import require_disposable
     from plsync.session import open_system
     from system import migrate
 
-    settings = settings_from(database_url, database, disposable=disposable)
+    settings = settings_from(database_url, database, redis_url, disposable)
     with open_system(settings, demo_data=False, require_schema=False) as system:
         engine = system.db.engine
         before = migrate.current_revision(engine)
@@ -68,7 +72,11 @@ def migrate_cmd(revision: Annotated[str, typer.Option("--revision", help="Target
             migrate.downgrade(engine, target)
         else:
             migrate.upgrade(engine, target)
-        out.print(f"schema: {before or 'empty'} -> {migrate.current_revision(engine) or 'empty'}")
+        after = migrate.current_revision(engine)
+    if as_json:
+        emit_json({"before": before, "after": after})
+    else:
+        say(f"schema: {before or 'empty'} -> {after or 'empty'}")
 
 
 def _call_strategy(name: str, settings: HarnessSettings, call: Callable[[Any], T]) -> T:
@@ -77,6 +85,7 @@ def _call_strategy(name: str, settings: HarnessSettings, call: Callable[[Any], T
     from system.strategies import StrategyContext, create_strategy, strategy_class
 
     strategy_class(name)  # an unknown name fails before any server starts
+    settings.require_shared_redis([name])
     with open_system(settings, with_redis=name == "redis") as system:
         impl = create_strategy(name, StrategyContext(db=system.db, config=system.config))
         try:
@@ -94,13 +103,21 @@ def level_up_cmd(user: Annotated[int, typer.Option("--user", help="Student id")]
                  practice_hours: Annotated[int, typer.Option("--practice-hours")] = 0,
                  strategy: Strategy = "coupled", as_json: AsJson = False,
                  database_url: DatabaseUrl = None, database: DatabaseMode = None,
-                 redis_url: RedisUrl = None) -> None:
+                 redis_url: RedisUrl = None, disposable: Disposable = False) -> None:
     """Add XP (and sessions, hours) to a student; levels up when earned and syncs the license."""
     from system.services.types import LevelUpRequest
 
     request = LevelUpRequest(user, specialization, xp, sessions, theory_hours, practice_hours, "cli level-up")
-    result = _call_strategy(strategy, settings_from(database_url, database, redis_url), lambda s: s.level_up(request))
-    emit(asdict(result) | {"leveled_up": result.leveled_up}, as_json)
+    settings = settings_from(database_url, database, redis_url, disposable)
+    result = _call_strategy(strategy, settings, lambda s: s.level_up(request))
+    if as_json:
+        emit_json(asdict(result) | {"leveled_up": result.leveled_up})
+        return
+    moved = f"level {result.previous_level} -> {result.level}" if result.leveled_up else f"level {result.level}"
+    say(f"user {result.user_id} {result.specialization}: +{xp:,} XP, {result.total_xp:,} in all; {moved}; license "
+        f"{result.license_level if result.license_level is not None else 'not synced'} ({result.strategy}"
+        f"{f', {result.attempts} attempts' if result.attempts > 1 else ''})"
+        + (f"; sync hook failed: {result.hook_error}" if result.hook_error else ""))
 
 
 @app.command("advance-license")
@@ -111,14 +128,19 @@ def advance_license_cmd(user: Annotated[int, typer.Option("--user")],
                         reason: Annotated[str, typer.Option("--reason")] = "cli license advance",
                         strategy: Strategy = "coupled", as_json: AsJson = False,
                         database_url: DatabaseUrl = None, database: DatabaseMode = None,
-                        redis_url: RedisUrl = None) -> None:
+                        redis_url: RedisUrl = None, disposable: Disposable = False) -> None:
     """Advance a student's license to a level (validated against the database's max)."""
     from system.services.types import AdvanceLicenseRequest
 
     request = AdvanceLicenseRequest(user, specialization, level, advanced_by, reason)
-    result = _call_strategy(strategy, settings_from(database_url, database, redis_url),
-                            lambda s: s.advance_license(request))
-    emit(asdict(result), as_json)
+    settings = settings_from(database_url, database, redis_url, disposable)
+    result = _call_strategy(strategy, settings, lambda s: s.advance_license(request))
+    if as_json:
+        emit_json(asdict(result))
+        return
+    say(f"user {result.user_id} {result.specialization}: license {result.previous_level or 'none'} -> "
+        f"{result.level}; progress {result.progress_level if result.progress_level is not None else 'not synced'} "
+        f"({result.strategy})" + (f"; sync hook failed: {result.hook_error}" if result.hook_error else ""))
 
 
 @app.command("serve")
@@ -137,7 +159,9 @@ def serve_cmd(host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     from system.api.app import create_app
     from system.api.auth import issue_token
 
-    with open_system(settings_from(database_url, database, redis_url), with_redis=strategy == "redis") as system:
+    settings = settings_from(database_url, database, redis_url)
+    settings.require_shared_redis([strategy])
+    with open_system(settings, with_redis=strategy == "redis") as system:
         # Its own pool, named plsync-api, sized for concurrent requests (the library default of 5 queues them).
         api = create_app(dataclasses.replace(system.config, pool_size=pool_size, max_overflow=8), strategy=strategy)
         console.print(f"API on http://{host}:{port} (strategy {strategy}). Admin bearer token for user 1: "
@@ -146,39 +170,46 @@ def serve_cmd(host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
 
 
 @app.command("readiness")
-def readiness_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy", help="Repeat to choose; "
-                                                                      "default: all")] = None,
-                  threads: Annotated[int, typer.Option("--threads")] = 16,
-                  ops_per_thread: Annotated[int, typer.Option("--ops-per-thread")] = 50,
-                  latency_ops: Annotated[int, typer.Option("--latency-ops")] = 1000,
-                  users: Annotated[int, typer.Option("--users", help="Population of the data stages")] = 10_000,
-                  swarm_seconds: Annotated[int, typer.Option("--swarm-seconds", help="Hot-spot swarm per "
-                                                                                     "strategy")] = 10,
-                  runs_dir: Annotated[Path, typer.Option("--runs-dir", envvar="PLSYNC_RUNS_DIR")] = Path("runs"),
+def readiness_cmd(profile: Annotated[str, typer.Option("--profile", help="smoke, standard or full: sizes of "
+                                                                         "every stage")] = "standard",
+                  only: Annotated[list[str] | None, typer.Option("--only", help="Run only this stage (repeat)")]
+                  = None,
+                  skip: Annotated[list[str] | None, typer.Option("--skip", help="Skip this stage (repeat)")] = None,
+                  strategies: Annotated[list[str] | None, typer.Option("--strategy", help="Repeat to choose; "
+                                                                       "default: all")] = None,
+                  threads: Annotated[int | None, typer.Option("--threads")] = None,
+                  ops_per_thread: Annotated[int | None, typer.Option("--ops-per-thread")] = None,
+                  latency_ops: Annotated[int | None, typer.Option("--latency-ops")] = None,
+                  users: Annotated[int | None, typer.Option("--users", help="Population of the data stages")]
+                  = None,
+                  swarm_seconds: Annotated[int | None, duration_option("--swarm-time", "--swarm-seconds",
+                                                                       help="Hot-spot swarm per strategy")] = None,
+                  runs_dir: RunsDir = Path("runs"), as_json: AsJson = False,
                   database_url: DatabaseUrl = None, database: DatabaseMode = None,
                   redis_url: RedisUrl = None, disposable: Disposable = False) -> None:
-    """The main job: provision, migrate, measure every strategy, judge against the gates, report."""
-    from plsync.readiness import ReadinessOptions, run_readiness
-    from reports.matrix import matrix_table
-    from reports.readiness import terminal_table, write_markdown
-    from reports.recovery import recovery_table
-    from reports.swarm import swarm_table
+    """The main job: provision, run every stage of the pipeline, judge against the gates, report."""
+    from plsync.profiles import profile_named
+    from plsync.readiness import run_readiness
+    from reports.readiness import terminal_tables, write_markdown
+    from reports.run_reader import RunReader
 
-    options = ReadinessOptions(strategies=tuple(strategies or ()), threads=threads,
-                               ops_per_thread=ops_per_thread, latency_ops=latency_ops, users=users,
-                               swarm_seconds=swarm_seconds)
+    chosen = profile_named(profile).with_overrides(threads=threads, ops_per_thread=ops_per_thread,
+                                                  latency_ops=latency_ops, users=users, swarm_seconds=swarm_seconds)
     settings = settings_from(database_url, database, redis_url, disposable, runs_root=runs_dir)
-    run = run_readiness(settings, options, console)
+    run = RunReader(run_readiness(settings, chosen, console, strategies=strategies or (), only=only or (),
+                                  skip=skip or ()).path)
     write_markdown(run)
-    out.print(terminal_table(run))
-    out.print(recovery_table(run.read_json("recovery_stress")))
-    out.print(swarm_table(run.read_json("swarms"), "Hot-spot swarms (Locust, direct)"))
-    out.print(matrix_table(run.read_json("matrix")))
     verdict = run.read_json("verdict")
-    out.print(f"results and report: {run.path}")
+    if as_json:
+        emit_json(verdict)
+    else:
+        for table in terminal_tables(run):
+            out.print(table)
+        out.print(f"results and report: {run.path}", highlight=False)
     if not verdict["passed"]:
         raise RunFailedError("readiness failed:\n  " + "\n  ".join(verdict["failures"]))
-    out.print("[bold green]readiness: PASS[/]")
+    if not as_json:
+        out.print("[bold green]readiness: PASS[/]")
 
 
 cli_data.register(app)
@@ -201,10 +232,10 @@ def main() -> None:
                 console.print("interrupted: servers stopped")
             sys.exit(code)
     except PlsyncError as exc:
-        console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        error_line(str(exc))
         sys.exit(exit_code_for(exc))
     except ValueError as exc:  # constructor validation of options
-        console.print(f"[red]error:[/] {exc}", highlight=False)
+        error_line(str(exc))
         sys.exit(2)
     except (typer.Abort, KeyboardInterrupt):
         console.print("interrupted")

@@ -7,52 +7,57 @@ from typing import Annotated
 
 import typer
 
-from plsync.options import AsJson, DatabaseMode, DatabaseUrl, Disposable, RedisUrl, console, emit, out, settings_from
+from plsync.options import (
+    AsJson,
+    DatabaseMode,
+    DatabaseUrl,
+    Disposable,
+    RedisUrl,
+    RunsDir,
+    console,
+    emit_json,
+    out,
+    say,
+    settings_from,
+)
 
 
 def scenarios_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy", help="Repeat; default all")]
                   = None,
                   only: Annotated[list[str] | None, typer.Option("--only", help="Scenario name; repeat")] = None,
                   randomized: Annotated[bool, typer.Option("--randomized/--no-randomized")] = True,
-                  runs_dir: Annotated[Path, typer.Option("--runs-dir", envvar="PLSYNC_RUNS_DIR")] = Path("runs"),
+                  runs_dir: RunsDir = Path("runs"),
                   as_json: AsJson = False, database_url: DatabaseUrl = None, database: DatabaseMode = None,
                   redis_url: RedisUrl = None, disposable: Disposable = False) -> None:
     """Run the scenarios x strategies matrix; exit 1 when a cell is not what was expected."""
     from plsync.errors import RunFailedError
+    from plsync.readiness import choose_strategies
     from plsync.rundir import RunDirectory
     from plsync.safety import require_disposable
     from plsync.session import open_system
+    from plsync.stages.scenarios import LOG, run_matrix_shown
     from reports.matrix import contradictions, matrix_table
     from scenarios.catalog import scenario_named
-    from scenarios.matrix import run_matrix
-    from system.strategies import strategy_class, strategy_names
 
-    for name in strategies or []:
-        strategy_class(name)
+    chosen = choose_strategies(strategies or ())
     for name in only or []:
         scenario_named(name)
     settings = settings_from(database_url, database, redis_url, disposable, runs_root=runs_dir)
-    with open_system(settings, with_redis=True, demo_data=False) as system:
-        require_disposable(system.env, "wipe the data and inject faults")
-        from system.db import Database
-
-        admin = Database.connect(system.config, application_name="plsync-scenarios", pre_ping=True)
-        try:
-            cells = run_matrix(admin, system.config, list(strategies or strategy_names()),
-                               postgres=system.env.postgres, only=list(only or []), include_randomized=randomized,
-                               on_cell=lambda c: console.print(f"[dim]{c.scenario} / {c.strategy}: {c.observed}[/]"))
-        finally:
-            admin.dispose()
+    settings.require_shared_redis(chosen)
     run = RunDirectory.create(settings.runs_root, "scenarios")
+    with open_system(settings, with_redis=True, demo_data=False, run=run) as system:
+        require_disposable(system.env, "wipe the data and inject faults")
+        cells = run_matrix_shown(system.config, system.env, run, chosen, console, only=only or (),
+                                 randomized=randomized)
     run.write_json("matrix", cells)
     recorded = run.read_json("matrix")
     if as_json:
-        emit(recorded, True)
+        emit_json(recorded)
     else:
         out.print(matrix_table(recorded))
         for line in contradictions(recorded):
-            out.print(f"[yellow]claim contradicted:[/] {line}")
-        out.print(f"results: {run.path}")
+            say(f"claim contradicted: {line}", style="yellow")
+        say(f"results: {run.path} (the system's logs of injected faults: {LOG})")
     bad = [f"{c['scenario']}/{c['strategy']}: {c['observed']} (expected {' or '.join(c['expected'])})"
            for c in recorded if not c["matches"]]
     if bad:

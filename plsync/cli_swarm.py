@@ -7,7 +7,21 @@ from typing import Annotated
 
 import typer
 
-from plsync.options import AsJson, DatabaseMode, DatabaseUrl, Disposable, RedisUrl, console, emit, out, settings_from
+from plsync.options import (
+    AsJson,
+    DatabaseMode,
+    DatabaseUrl,
+    Disposable,
+    RedisUrl,
+    RunsDir,
+    console,
+    duration_option,
+    emit_json,
+    note,
+    out,
+    say,
+    settings_from,
+)
 from plsync.rundir import RunDirectory
 from plsync.session import OpenSystem
 from plsync.swarm import SwarmOptions
@@ -19,7 +33,7 @@ def swarm_cmd(strategy: Annotated[str, typer.Option("--strategy")] = "coupled",
               stages: Annotated[str, typer.Option("--stages", help="steady, ramp or spike")] = "steady",
               users: Annotated[int, typer.Option("--users")] = 64,
               spawn_rate: Annotated[float, typer.Option("--spawn-rate")] = 64,
-              run_time: Annotated[int, typer.Option("--run-time", help="seconds")] = 60,
+              run_time: Annotated[int, duration_option("--run-time", help="How long each swarm runs")] = 60,
               transport: Annotated[str, typer.Option("--transport", help="direct or http")] = "direct",
               students: Annotated[int, typer.Option("--students")] = 1000,
               hot_students: Annotated[int | None, typer.Option("--hot-students")] = None,
@@ -27,7 +41,7 @@ def swarm_cmd(strategy: Annotated[str, typer.Option("--strategy")] = "coupled",
               compare_strategies: Annotated[bool, typer.Option("--compare-strategies")] = False,
               baselines: Annotated[bool, typer.Option("--baselines", help="Also measure pgbench and the HTTP "
                                                                           "ceiling, and report ratios")] = False,
-              runs_dir: Annotated[Path, typer.Option("--runs-dir", envvar="PLSYNC_RUNS_DIR")] = Path("runs"),
+              runs_dir: RunsDir = Path("runs"),
               as_json: AsJson = False, database_url: DatabaseUrl = None, database: DatabaseMode = None,
               redis_url: RedisUrl = None, disposable: Disposable = False) -> None:
     """Swarm the system with Locust; exit 1 when a threshold or an invariant fails."""
@@ -42,13 +56,14 @@ def swarm_cmd(strategy: Annotated[str, typer.Option("--strategy")] = "coupled",
     plans = [SwarmOptions(s, shape, users, spawn_rate, run_time, transport, stages, students, hot_students, workers)
              for s in chosen]
     settings = settings_from(database_url, database, redis_url, disposable, runs_root=runs_dir)
+    settings.require_shared_redis(chosen)
     run = RunDirectory.create(settings.runs_root, "swarm")
     results = []
     with open_system(settings, with_redis=True, demo_data=False) as system:
         require_disposable(system.env, "replace the data with a swarm population")
         for plan in plans:
-            console.print(f"[bold]swarm[/] {plan.strategy}: {plan.users} {plan.transport} users, {plan.workload}, "
-                          f"{plan.run_time_s}s{f', {plan.workers} workers' if plan.workers else ''}")
+            note(f"swarm {plan.strategy}: {plan.users} {plan.transport} users, {plan.workload}, "
+                f"{plan.run_time_s}s{f', {plan.workers} workers' if plan.workers else ''}")
             sub = RunDirectory(run.path / plan.strategy)
             result = run_swarm(system.env, system.config, plan, sub)
             sub.write_json("swarm", result)
@@ -57,7 +72,7 @@ def swarm_cmd(strategy: Annotated[str, typer.Option("--strategy")] = "coupled",
             _baselines(system, plans[0], run)
     run.write_json("swarms", results)
     if as_json:
-        emit(results, True)
+        emit_json(results)
     else:
         out.print(swarm_table(results, f"Swarm: {shape}, {users} users, {run_time}s ({transport})"))
         if run.has("baselines"):
@@ -68,7 +83,7 @@ def swarm_cmd(strategy: Annotated[str, typer.Option("--strategy")] = "coupled",
             if b.get("http_ceiling_rps"):
                 out.print(f"trivial FastAPI endpoint: {b['http_ceiling_rps']:.0f} req/s; HTTP swarm: "
                           f"{b['http_swarm_rps']:.0f} req/s = {b['http_vs_ceiling']:.0%} of the ceiling")
-        out.print(f"results: {run.path}")
+        say(f"results: {run.path}")
     failed = [f"{r['strategy']}: {f}" for r in results for f in r["failures_of_gates"]]
     if failed and not compare_strategies:
         raise RunFailedError("swarm failed:\n  " + "\n  ".join(failed))

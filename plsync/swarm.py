@@ -8,6 +8,7 @@ and the ledgers wrote into the run directory.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -20,6 +21,8 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
+from fixtures import children
+from fixtures.errors import ProvisioningError
 from fixtures.population import add_students, add_users
 from fixtures.ports import LOOPBACK, free_port
 from fixtures.provision import Environment
@@ -28,7 +31,6 @@ from loadtests.ledger_sink import read_ledgers
 from loadtests.stages import stages_named
 from loadtests.thresholds import evaluate_swarm
 from loadtests.workloads import workload_named
-from plsync.errors import ProvisioningError
 from plsync.rundir import RunDirectory, to_jsonable
 from scenarios.invariants import check_invariants
 from system.config import SystemConfig
@@ -157,7 +159,8 @@ def start_api(env: Environment, strategy: str, log: Path) -> tuple[subprocess.Po
             "--database-url", env.database_url]
     if env.redis_url:
         args += ["--redis-url", env.redis_url]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    with log.open("w") as err:
+        proc = children.spawn(args, stdout=subprocess.DEVNULL, stderr=err)
     url = f"http://{LOOPBACK}:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -166,7 +169,7 @@ def start_api(env: Environment, strategy: str, log: Path) -> tuple[subprocess.Po
             return proc, url
         except httpx.TransportError:
             if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
+                children.stop(proc, timeout=5)
                 raise ProvisioningError(f"the API did not start: {log.read_text()[-500:]}") from None
             time.sleep(0.1)
 
@@ -203,17 +206,17 @@ def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run
         child_env = _swarm_env(env, options, run, config.api_secret)
         with OpenTransactionSampler(admin) as sampler:
             for i, cmd in enumerate(locust_commands(options, run, host)):
-                log = (run.path / f"locust-{i}.log").open("w")
-                procs.append(subprocess.Popen(cmd, env=child_env, stdout=log, stderr=subprocess.STDOUT,
-                                              cwd=run.path))
+                # Every path Locust is given is absolute: its working directory is the run's, for
+                # whatever else it writes, but nothing depends on it.
+                with (run.path / f"locust-{i}.log").open("w") as log:
+                    procs.append(children.spawn(cmd, env=child_env, stdout=log, stderr=subprocess.STDOUT,
+                                                cwd=run.path))
             procs[0].wait(timeout=options.run_time_s + 120)
             for worker in procs[1:]:
                 worker.wait(timeout=30)
         stats_file = run.path / "locust_stats.json"
         if not stats_file.exists():
             raise ProvisioningError(f"Locust wrote no results; see {run.path / 'locust-0.log'}")
-        import json
-
         stats = json.loads(stats_file.read_text())
         ledger = read_ledgers(run.path / "ledgers")
         with admin.transaction() as session:
@@ -230,16 +233,7 @@ def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run
         return result
     finally:
         for proc in procs:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            children.stop(proc)
         if api is not None:
-            api.terminate()
-            try:
-                api.wait(10)
-            except subprocess.TimeoutExpired:
-                api.kill()
+            children.stop(api)
         admin.dispose()

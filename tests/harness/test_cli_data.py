@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from plsync import exit_codes
-from tests.harness.test_cli import plsync
+from tests.cli import PLSYNC, clean_env, directories_of, plsync, still_running_in, wait_until
 
 
 def _url(engine: Engine) -> str:
@@ -80,30 +80,62 @@ def test_recover_orphans_dry_run_then_apply_only_when_disposable(scratch_engine:
 
 
 def test_db_up_serves_until_interrupted() -> None:
-    import os
     import signal
     import subprocess
-    import time
 
-    from fixtures.leftovers import server_pids
-    from tests.harness.test_cli import PLSYNC
-
-    before = server_pids()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PLSYNC_")}
     proc = subprocess.Popen([PLSYNC, "db", "up", "--no-redis", "--users", "50"], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, env=env)
+                            stderr=subprocess.DEVNULL, text=True, env=clean_env())
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
         assert line.startswith("export PLSYNC_DATABASE_URL=")
         url = line.split("=", 1)[1].strip().strip("'")
+        servers = directories_of(proc.pid)
         checked = plsync("check", "--json", "--database-url", url)
         assert checked.returncode == 0 and json.loads(checked.stdout)["count"] == 0
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
     assert proc.returncode == 130
-    deadline = time.monotonic() + 10
-    while server_pids() - before and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert server_pids() - before == set()
+    assert servers and wait_until(lambda: not still_running_in(servers), 10)
+    assert not any(d.exists() for d in servers)
+
+
+def test_defaults_write_into_a_run_directory_not_the_working_directory(scratch_engine: Engine,
+                                                                       tmp_path: Path) -> None:
+    url = _url(scratch_engine)
+    seeded = plsync("seed", "--users", "200", "--faults", "license_behind=5,orphan_progress=2", "--database-url", url,
+                    cwd=tmp_path)
+    assert seeded.returncode == 0, seeded.stderr
+    (manifest,) = (tmp_path / "runs").glob("*-seed/manifest.json")
+    assert len(json.loads(manifest.read_text())["faults"]) == 7
+    assert f"ground truth: {manifest}" in seeded.stdout
+    applied = plsync("recover-orphans", "--apply", "--database-url", url, cwd=tmp_path)
+    assert applied.returncode == 0 and "backed up" in applied.stdout, applied.stderr
+    assert list((tmp_path / "runs").glob("*-orphan-recovery/orphans-*.json"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]
+
+
+def test_summaries_for_people_and_json_for_programs(scratch_engine: Engine, tmp_path: Path) -> None:
+    url = _url(scratch_engine)
+    seeded = plsync("seed", "--users", "300", "--manifest", str(tmp_path / "m.json"), "--faults",
+                    "license_ahead=4,progress_without_license=3", "--database-url", url)
+    assert seeded.stdout.startswith("seeded 300 users (") and "injected 7 faults (license_ahead 4, " \
+        "progress_without_license 3)" in seeded.stdout, seeded.stdout
+    dry = plsync("repair", "--database-url", url)
+    assert dry.stdout.strip() == ("dry run: 7 desynced pairs, 7 repairs planned (create_license 3, set_license_level "
+                                  "4); nothing changed (pass --apply to repair, progress_to_license)")
+    assert "{" not in dry.stdout  # no dict repr
+    done = plsync("repair", "--apply", "--database-url", url)
+    assert done.stdout.strip().startswith("repaired 7 of 7 pairs")
+    assert json.loads(plsync("repair", "--json", "--database-url", url).stdout)["issues_found"] == 0
+
+
+DATA_COMMANDS = (["migrate"], ["level-up"], ["advance-license"], ["seed"], ["check"], ["repair"],
+                 ["recover-orphans"], ["stress"], ["scenarios"], ["swarm"], ["readiness"])
+
+
+def test_every_command_that_touches_data_takes_disposable_and_json() -> None:
+    for command in DATA_COMMANDS:
+        shown = plsync(*command, "--help", env={"COLUMNS": "200"}).stdout
+        assert "--disposable" in shown and "--json" in shown and "--database-url" in shown, command
