@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,11 +79,38 @@ def students(db: Database) -> list[int]:
         return add_students(session, 10, seed=7, specializations=("PLAYER", "COACH", "INTERNSHIP"))
 
 
+ROOT = Path(__file__).resolve().parents[1]
+#: What Python and the tools write next to the code anyway; anything else new in the tree is a test's doing.
+TOOL_CACHES = ("__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache", ".egg-info", ".venv")
+
+
+def tree_entries() -> set[str] | None:
+    """Untracked and ignored entries of the checkout (None outside a git checkout)."""
+    if not (ROOT / ".git").exists():
+        return None
+    listed = subprocess.run(["git", "status", "--porcelain", "--ignored"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)
+    return {line for line in listed.stdout.splitlines() if not any(c in line for c in TOOL_CACHES)}
+
+
+TREE_KEY = pytest.StashKey[set[str] | None]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[TREE_KEY] = tree_entries()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Session fixtures are torn down by now: nothing we started may still be running."""
+    """Session fixtures are torn down by now: nothing we started may still be running, and no test may
+    have written into the checkout (tests write only into temporary directories)."""
     left = [s for s in cleanup.history if s.still_running()]
     if left:
         print(f"\nservers left running after the tests: {left}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    before = session.config.stash.get(TREE_KEY, None)
+    after = tree_entries()
+    if before is not None and after is not None and after - before:
+        print(f"\nthe tests wrote into the checkout: {sorted(after - before)}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
