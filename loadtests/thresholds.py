@@ -37,8 +37,13 @@ THRESHOLDS: tuple[SwarmThreshold, ...] = (
 )
 
 
+def threshold_failures(stats: dict[str, Any]) -> list[str]:
+    return [m for t in THRESHOLDS if (m := t.fails(stats))]
+
+
+def invariant_failures(invariants: dict[str, Any]) -> list[str]:
+    return [f"invariant {r['name']}: {r['violations']} violation(s)" for r in invariants["results"] if r["violations"]]
+
+
 def evaluate_swarm(stats: dict[str, Any], invariants: dict[str, Any]) -> list[str]:
-    failures = [m for t in THRESHOLDS if (m := t.fails(stats))]
-    failures += [f"invariant {r['name']}: {r['violations']} violation(s)" for r in invariants["results"]
-                 if r["violations"]]
-    return failures
+    return threshold_failures(stats) + invariant_failures(invariants)

@@ -17,6 +17,7 @@ from benchmarks.targets import target_for
 PASS, FAIL, EXEMPT, NOT_MEASURED = "pass", "fail", "exempt", "not_measured"
 STATUSES = (PASS, FAIL, EXEMPT, NOT_MEASURED)
 _OPS = ("==", "<=", ">=", "empty")
+NONE_EXPECTED = "none"
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class GateOutcome:
     @property
     def message(self) -> str:
         who = f"{self.subject}: " if self.subject else ""
+        if self.expected == NONE_EXPECTED:  # the observed value is the list of what went wrong
+            return f"{self.stage}: {who}{self.gate}: {_show(self.observed)}{self.note}"
         return f"{self.stage}: {who}{self.gate}: {_show(self.observed)} (needs {self.expected}){self.note}"
 
 
@@ -73,7 +76,7 @@ class FieldGate:
 
     @property
     def expected(self) -> str:
-        return "nothing" if self.op == "empty" else f"{self.op} {self.value}"
+        return NONE_EXPECTED if self.op == "empty" else f"{self.op} {self.value}"
 
     def _holds(self, observed: Any) -> bool:
         if self.op == "empty":

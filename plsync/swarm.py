@@ -27,6 +27,7 @@ from fixtures.population import add_students, add_users
 from fixtures.ports import LOOPBACK, free_port
 from fixtures.provision import Environment
 from fixtures.reset import truncate_data
+from loadtests.history import HistoryPoint, read_history
 from loadtests.ledger_sink import read_ledgers
 from loadtests.stages import stages_named
 from loadtests.thresholds import evaluate_swarm
@@ -95,6 +96,8 @@ class SwarmResult:
     max_open_transactions: int
     invariants: Any
     failures_of_gates: list[str] = field(default_factory=list)
+    #: Locust's aggregated stats, second by second.
+    timeline: list[HistoryPoint] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -229,7 +232,7 @@ def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run
             stats["operations"], ledger.counts(), ledger.retries(), sum("DeadlockDetected" in e for e in errors),
             report.get("lost_updates").amount, report.get("unacknowledged_writes").amount,
             report.violations("desynced_pairs"), sampler.peak, invariants,
-            evaluate_swarm(stats, invariants))
+            evaluate_swarm(stats, invariants), read_history(run.path / "locust_stats_history.csv"))
         return result
     finally:
         for proc in procs:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scenarios.runner import StrategyRunner
 from system.services.types import LevelUpRequest
@@ -23,6 +23,8 @@ class LatencySummary:
     stdev_ms: float
     min_ms: float
     max_ms: float
+    #: Every sample (ms, 0.1 µs resolution): for distributions in reports and significance tests in comparisons.
+    samples_ms: list[float] = field(default_factory=list, repr=False)
 
     @property
     def unstable(self) -> bool:
@@ -36,7 +38,7 @@ class LatencySummary:
         ms = [s * 1000 for s in seconds]
         cuts = statistics.quantiles(ms, n=100, method="inclusive")
         return cls(strategy, operation, len(ms), statistics.median(ms), cuts[94], cuts[98], statistics.fmean(ms),
-                   statistics.stdev(ms), min(ms), max(ms))
+                   statistics.stdev(ms), min(ms), max(ms), [round(x, 4) for x in ms])
 
 
 def time_calls(call: Callable[[int], object], count: int, *, warmup: int = 20) -> list[float]:

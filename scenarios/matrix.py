@@ -38,7 +38,7 @@ def run_cell(scenario: Scenario, strategy: str, admin: Database, config: SystemC
         observation = Observation("error", {"error": f"{type(exc).__name__}: {exc}"})
     seconds = time.perf_counter() - began
     expected = list(scenario.expected_for(strategy))
-    claims = [{"source": c.source, "outcome": c.outcome, "words": c.words}
+    claims = [{"source": c.source, "strategy": c.strategy, "outcome": c.outcome, "words": c.words}
               for c in claims_for(scenario.name, strategy)]
     contradicted = [c for c in claims if observation.outcome not in (c["outcome"], SKIPPED)]
     matches = observation.outcome in expected or observation.outcome == SKIPPED

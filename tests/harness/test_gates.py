@@ -32,7 +32,7 @@ def test_operators_including_empty_on_a_single_object() -> None:
     outcomes = listed.check("swarms", [{"strategy": "advisory", "failures_of_gates": []},
                                        {"strategy": "trigger", "failures_of_gates": ["p99 too slow"]}])
     assert [o.status for o in outcomes] == ["pass", "fail"]
-    assert failures(outcomes) == ["swarms: trigger: swarm gates: p99 too slow (needs nothing)"]
+    assert failures(outcomes) == ["swarms: trigger: swarm gates: p99 too slow"]
     exact = FieldGate("exact", "orphans", "exact", "==", True)
     assert [o.status for o in exact.check("orphans", {"exact": False})] == ["fail"]
     at_least = FieldGate("success", "recovery_stress", "success_rate", ">=", 1.0)
@@ -99,7 +99,10 @@ def test_the_verdict_applies_every_ran_stage_and_never_passes_what_was_not_measu
         "recovery: the stage failed: RuntimeError: boom",
         "orphans: none left after recovery: 2 (needs == 0)",
         # A stage that ran and wrote nothing fails; one that crashed is reported once, above.
-        "swarms: swarm thresholds and invariants: the stage wrote no swarms.json",
+        "swarms: swarm latency and failure thresholds: the stage wrote no swarms.json",
+        "swarms: lost XP: the stage wrote no swarms.json",
+        "swarms: desynced pairs: the stage wrote no swarms.json",
+        "swarms: invariant violations: the stage wrote no swarms.json",
     ]
     by_stage = {(g.stage, g.status) for g in verdict.gates}
     assert ("scenarios", "not_measured") in by_stage  # not run: shown as not measured, not as a failure
