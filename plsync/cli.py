@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from plsync import cli_data, cli_scenarios, cli_swarm
+from plsync import cli_data, cli_report, cli_scenarios, cli_swarm
 from plsync.errors import RunFailedError
 from plsync.exit_codes import exit_code_for
 from plsync.options import (
@@ -190,7 +190,8 @@ def readiness_cmd(profile: Annotated[str, typer.Option("--profile", help="smoke,
     """The main job: provision, run every stage of the pipeline, judge against the gates, report."""
     from plsync.profiles import profile_named
     from plsync.readiness import run_readiness
-    from reports.readiness import terminal_tables, write_markdown
+    from reports.publish import publish
+    from reports.readiness import terminal_tables
     from reports.run_reader import RunReader
 
     chosen = profile_named(profile).with_overrides(threads=threads, ops_per_thread=ops_per_thread,
@@ -198,14 +199,15 @@ def readiness_cmd(profile: Annotated[str, typer.Option("--profile", help="smoke,
     settings = settings_from(database_url, database, redis_url, disposable, runs_root=runs_dir)
     run = RunReader(run_readiness(settings, chosen, console, strategies=strategies or (), only=only or (),
                                   skip=skip or ()).path)
-    write_markdown(run)
+    card = publish(run.path)
     verdict = run.read_json("verdict")
     if as_json:
         emit_json(verdict)
     else:
         for table in terminal_tables(run):
             out.print(table)
-        out.print(f"results and report: {run.path}", highlight=False)
+        say(f"scorecard: {card.verdict} ({card.summary})")
+        say(f"report: {run.path / 'report.html'} (also report.md, scorecard.json, junit.xml)")
     if not verdict["passed"]:
         raise RunFailedError("readiness failed:\n  " + "\n  ".join(verdict["failures"]))
     if not as_json:
@@ -216,6 +218,7 @@ cli_data.register(app)
 cli_data.register_db(app)
 cli_scenarios.register(app)
 cli_swarm.register(app)
+cli_report.register(app)
 
 
 def main() -> None:

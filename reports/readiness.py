@@ -12,6 +12,7 @@ from rich.table import Table
 from reports.matrix import matrix_markdown, matrix_table
 from reports.recovery import recovery_markdown, recovery_table
 from reports.run_reader import RunReader
+from reports.scorecard import Scorecard
 from reports.swarm import swarm_markdown, swarm_table
 
 STATUS_STYLE = {"ran": "green", "error": "bold red", "skipped": "dim"}
@@ -101,14 +102,28 @@ def terminal_tables(run: RunReader) -> list[RenderableType]:
     return tables
 
 
-def markdown(run: RunReader) -> str:
+def scorecard_markdown(card: Scorecard) -> list[str]:
+    lines = [f"**Readiness: {card.verdict.upper()}** — {card.summary}", "",
+             "| status | kind | what | stage | figure | from |", "|---|---|---|---|---|---|"]
+    lines += [f"| {line.status.replace('_', ' ')} | {line.kind} | {line.name} | {line.stage} | "
+              f"{line.figure.replace('|', '/')} | {line.source} |" for line in card.lines]
+    contradicted = [c for c in card.claims if c.status == "contradicted"]
+    if contradicted:
+        lines += ["", "Where the measurements contradict the seeds:", ""]
+        lines += [f"- seed {c.source}, {c.scenario} under {c.strategy}: \"{c.words}\" ({c.claimed}); measured: "
+                  f"{', '.join(e['observed'] for e in c.evidence)}." for c in contradicted]
+    return [*lines, ""]
+
+
+def markdown(run: RunReader, card: Scorecard | None = None) -> str:
     env, verdict = run.read_json("environment"), run.read_json("verdict")
     migrate = run.get("migrate", {})
     lines = [
         "# plsync readiness report", "",
+        *(scorecard_markdown(card) if card is not None else []),
         f"Database: {env['database_kind']} PostgreSQL {env['server_version']}; schema at "
         f"`{migrate.get('revision', 'not measured')}`; profile `{verdict['profile']}`.", "",
-        f"**Verdict: {'PASS' if verdict['passed'] else 'FAIL'}**", "",
+        f"**Gates: {'PASS' if verdict['passed'] else 'FAIL'}** (the exit code)", "",
         "| stage | status | seconds |", "|---|---|---:|",
     ]
     lines += [f"| {s['name']} | {s['status']} | {s['seconds']:.1f} |" for s in verdict["stages"]]
@@ -143,6 +158,3 @@ def markdown(run: RunReader) -> str:
         lines += ["## Failures", ""] + [f"- {f}" for f in verdict["failures"]] + [""]
     return "\n".join(lines)
 
-
-def write_markdown(run: RunReader) -> None:
-    (run.path / "report.md").write_text(markdown(run))

@@ -52,8 +52,10 @@ def test_a_new_user_runs_the_main_job_from_a_fresh_clone(tmp_path: Path) -> None
     (run,) = (clone / "runs").iterdir()
     assert json.loads((run / "verdict.json").read_text())["passed"] is True
     for name in ("environment", "migrate", "latency", "concurrency", "manifest", "recovery_stress", "orphans",
-                 "swarms", "matrix", "verdict"):
+                 "swarms", "matrix", "verdict", "scorecard"):
         assert (run / f"{name}.json").exists(), name
+    for name in ("report.html", "report.md", "junit.xml"):
+        assert (run / name).stat().st_size > 1000, name
     for stats in ("locust_stats.json", "locust_stats.csv", "locust.html"):
         assert (run / "swarms" / "coupled" / stats).exists(), stats
     assert "readiness: PASS" in out and "| coupled |" in (run / "report.md").read_text()

@@ -1,0 +1,38 @@
+"""The readiness report as one self-contained HTML page (styles and plots inline, no script, no request to
+any address), rendered with Jinja2 from the run's JSON files alone."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from reports.plots.base import Plot
+from reports.plots.run_plots import run_plots
+from reports.run_reader import RunReader
+from reports.scorecard import Scorecard
+
+
+def templates() -> Environment:
+    return Environment(loader=PackageLoader("reports", "templates"), autoescape=select_autoescape(["html", "j2"]),
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def matrix_view(cells: list[dict[str, Any]]) -> dict[str, Any] | None:
+    if not cells:
+        return None
+    strategies = list(dict.fromkeys(c["strategy"] for c in cells))
+    rows: OrderedDict[str, dict[str, dict[str, Any]]] = OrderedDict()
+    for cell in cells:
+        rows.setdefault(cell["scenario"], {})[cell["strategy"]] = cell
+    return {"strategies": strategies, "rows": list(rows.items()), "cells": cells}
+
+
+def render_html(run: RunReader, card: Scorecard, plots: list[Plot] | None = None,
+                missing: list[str] | None = None) -> str:
+    if plots is None:
+        plots, missing = run_plots(run)
+    return templates().get_template("report.html.j2").render(
+        card=card, verdict=run.read_json("verdict"), env=run.get("environment", {}), run_name=run.path.name,
+        plots=plots, missing_plots=missing or [], matrix=matrix_view(run.get("matrix", [])))

@@ -1,0 +1,83 @@
+"""The comparable figures of a run: one metric per measurement and subject, with its unit, which way is
+better, and its raw samples where the run kept them (for significance tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from reports.run_reader import RunReader
+
+LOWER, HIGHER = "lower", "higher"
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    stage: str
+    subject: str
+    unit: str
+    value: float
+    better: str
+    samples: tuple[float, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.stage}/{self.name}/{self.subject}"
+
+
+def _latency(run: RunReader) -> Iterator[Metric]:
+    for s in run.get("latency", []):
+        samples = tuple(s.get("samples_ms", ()))
+        yield Metric(f"{s['operation']} latency median", "strategies", s["strategy"], "ms", s["median_ms"], LOWER,
+                     samples)
+        yield Metric(f"{s['operation']} latency p99", "strategies", s["strategy"], "ms", s["p99_ms"], LOWER)
+
+
+def _concurrency(run: RunReader) -> Iterator[Metric]:
+    for c in run.get("concurrency", []):
+        rate = c["operations"] / c["wall_time_s"] if c["wall_time_s"] else 0.0
+        yield Metric("level-ups/s on one student", "strategies", c["strategy"], "ops/s", rate, HIGHER)
+        yield Metric("lost XP (concurrency)", "strategies", c["strategy"], "XP", c["lost_xp"], LOWER)
+        yield Metric("retries (concurrency)", "strategies", c["strategy"], "", c["retries"], LOWER)
+
+
+def _recovery(run: RunReader) -> Iterator[Metric]:
+    for r in run.get("recovery_stress", []):
+        who = f"{r['users']:,} users"
+        for field, name, unit in (("detect_ms", "find_desync_issues", "ms"), ("repair_ms", "auto_sync_all", "ms"),
+                                  ("seed_seconds", "seeding", "s"), ("peak_rss_mb", "peak RSS", "MB")):
+            yield Metric(name, "recovery", who, unit, r[field], LOWER)
+
+
+def _swarms(run: RunReader) -> Iterator[Metric]:
+    for s in run.get("swarms", []):
+        yield Metric("swarm throughput", "swarms", s["strategy"], "req/s", s["rps"], HIGHER)
+        yield Metric("swarm p95", "swarms", s["strategy"], "ms", s["p95_ms"], LOWER)
+        yield Metric("swarm p99", "swarms", s["strategy"], "ms", s["p99_ms"], LOWER)
+        yield Metric("lost XP (swarm)", "swarms", s["strategy"], "XP", s["lost_xp"], LOWER)
+
+
+def _scenarios(run: RunReader) -> Iterator[Metric]:
+    cells = run.get("matrix")
+    if cells is not None:
+        yield Metric("cells not as expected", "scenarios", "", "cells", sum(not c["matches"] for c in cells), LOWER)
+
+
+def _verdict(run: RunReader) -> Iterator[Metric]:
+    verdict: dict[str, Any] | None = run.get("verdict")
+    if verdict is not None:
+        yield Metric("failed gates", "verdict", "", "gates", len(verdict["failures"]), LOWER)
+        for stage in verdict["stages"]:
+            if stage["status"] == "ran":
+                yield Metric("stage wall time", stage["name"], "", "s", stage["seconds"], LOWER)
+
+
+#: Each stage's figures; a stage that adds JSON adds its extractor here.
+EXTRACTORS: tuple[Callable[[RunReader], Iterator[Metric]], ...] = (
+    _latency, _concurrency, _recovery, _swarms, _scenarios, _verdict)
+
+
+def run_metrics(run: RunReader) -> list[Metric]:
+    return [metric for extract in EXTRACTORS for metric in extract(run)]

@@ -1,0 +1,196 @@
+"""The scorecard: every checklist item, gate, invariant and seed claim of a run as one line with its status,
+its figure and the file it came from; blockers first; a verdict computed from the lines, never typed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from reports.checklist import CHECKLIST, Requirement
+from reports.run_reader import RunReader
+
+PASS, FAIL, NOT_MEASURED = "pass", "fail", "not_measured"
+CONFIRMED, CONTRADICTED = "confirmed", "contradicted"
+_ORDER = {FAIL: 0, NOT_MEASURED: 1, PASS: 2}
+_KIND_ORDER = {"checklist": 0, "gate": 1, "invariant": 2}
+INVARIANTS = ("desynced_pairs", "lost_updates", "unacknowledged_writes", "duplicate_rows", "out_of_range_levels",
+              "negative_values", "orphans")
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    kind: str  # checklist | gate | invariant
+    name: str
+    stage: str
+    status: str  # pass | fail | not_measured
+    figure: str
+    source: str
+    details: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ClaimLine:
+    source: str
+    scenario: str
+    strategy: str
+    claimed: str
+    words: str
+    status: str  # confirmed | contradicted
+    observed: list[str]
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    verdict: str  # ready | not ready | incomplete
+    summary: str
+    profile: str
+    counts: dict[str, int]
+    lines: list[ScoreLine]
+    claims: list[ClaimLine]
+
+    @property
+    def blockers(self) -> list[ScoreLine]:
+        return [line for line in self.lines if line.status == FAIL]
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, list):
+        return "; ".join(map(str, value)) or "none"
+    return str(value)
+
+
+def gate_lines(verdict: dict[str, Any]) -> list[ScoreLine]:
+    """One line per declared gate, its subjects folded into the figure and the details."""
+    grouped: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for outcome in verdict.get("gates", []):
+        grouped[(outcome["stage"], outcome["gate"])].append(outcome)
+    lines = []
+    for (stage, gate), outcomes in grouped.items():
+        statuses = {o["status"] for o in outcomes}
+        status = FAIL if "fail" in statuses else NOT_MEASURED if statuses == {"not_measured"} else PASS
+        measured = [o for o in outcomes if o["status"] != "not_measured"]
+        details = [f"{o['subject'] or stage}: {_show(o['observed'])} ({o['status']}; needs {o['expected']})"
+                   f"{o.get('note', '')}" for o in measured]
+        if status == NOT_MEASURED:
+            figure = "not measured in this run"
+        elif status == FAIL:
+            figure = "; ".join(f"{o['subject'] or stage}: {_show(o['observed'])} (needs {o['expected']})"
+                               for o in outcomes if o["status"] == "fail")
+        else:
+            exempt = [o for o in outcomes if o["status"] == "exempt"]
+            passed = len(measured) - len(exempt)
+            figure = (f"{_show(measured[0]['observed'])} (needs {measured[0]['expected']})" if len(measured) == 1
+                      else f"{passed} of {passed} pass")
+            figure += "".join(f"; {o['subject']} measured, not gated: {_show(o['observed'])}" for o in exempt)
+        lines.append(ScoreLine("gate", gate, stage, status, figure, outcomes[0]["source"], details))
+    return lines
+
+
+def invariant_lines(run: RunReader) -> list[ScoreLine]:
+    """Each invariant over every judged run of the strategies and swarm stages (legacy shown, not gated)."""
+    checked: list[tuple[str, str, dict[str, Any]]] = []
+    for file, label in (("concurrency", "concurrency"), ("swarms", "swarm")):
+        for outcome in run.get(file, []):
+            for result in outcome["invariants"]["results"]:
+                checked.append((f"{label} {outcome['strategy']}", outcome["strategy"], result))
+    sources = ", ".join(f"{f}.json" for f in ("concurrency", "swarms") if run.has(f))
+    lines = []
+    for name in INVARIANTS:
+        results = [(who, strategy, r) for who, strategy, r in checked if r["name"] == name]
+        if not results:
+            lines.append(ScoreLine("invariant", name, "invariants", NOT_MEASURED, "not measured in this run",
+                                   sources or "concurrency.json, swarms.json"))
+            continue
+        gated = [(who, r) for who, strategy, r in results if strategy != "legacy"]
+        broken = [(who, r) for who, r in gated if r["violations"]]
+        legacy = sum(r["violations"] for _, strategy, r in results if strategy == "legacy")
+        figure = (", ".join(f"{who}: {r['violations']:,} violations" for who, r in broken) if broken
+                  else f"0 violations in {len(gated)} checked runs")
+        if legacy:
+            figure += f"; legacy measured, not gated: {legacy:,}"
+        details = [f"{who}: {r['violations']:,}" + (f" (amount {r['amount']:,})" if r.get("amount") else "")
+                   for who, _, r in results]
+        lines.append(ScoreLine("invariant", name, "invariants", FAIL if broken else PASS, figure, sources, details))
+    return lines
+
+
+def checklist_lines(run: RunReader, gates: list[ScoreLine], stages: dict[str, str]) -> list[ScoreLine]:
+    lines = []
+    for item in CHECKLIST:
+        evidence = [g for g in gates if g.stage in item.stages and (not item.gates or g.name in item.gates)]
+        lines.append(_requirement(item, run, evidence, stages))
+    return lines
+
+
+def _requirement(item: Requirement, run: RunReader, gates: list[ScoreLine], stages: dict[str, str]) -> ScoreLine:
+    sources = ", ".join(sorted({g.source for g in gates})) or "verdict.json"
+    missing = [s for s in item.stages if stages.get(s) != "ran"]
+    failed = [g for g in gates if g.status == FAIL]
+    if failed:
+        return ScoreLine("checklist", item.name, ", ".join(item.stages), FAIL,
+                         "; ".join(f"{g.stage}: {g.name}: {g.figure}" for g in failed), sources, [item.source])
+    if missing:
+        why = "; ".join(f"stage {s} was skipped" if s in stages else f"this version has no {s} stage"
+                        for s in missing)
+        return ScoreLine("checklist", item.name, ", ".join(item.stages), NOT_MEASURED, why, sources, [item.source])
+    short = item.scale(run) if item.scale else None
+    if short:
+        return ScoreLine("checklist", item.name, ", ".join(item.stages), NOT_MEASURED, short, sources, [item.source])
+    count = sum(len(g.details) for g in gates)
+    return ScoreLine("checklist", item.name, ", ".join(item.stages), PASS,
+                     f"{_plural(len(gates), 'gate')} over {_plural(count, 'measurement')} pass", sources, [item.source])
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+def claim_lines(run: RunReader) -> list[ClaimLine]:
+    """Each claim of the seeds about a scenario, against every cell it speaks of."""
+    grouped: dict[tuple[str, str, str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for cell in run.get("matrix", []):
+        for claim in cell["claims"]:
+            key = (claim["source"], cell["scenario"], claim.get("strategy", cell["strategy"]), claim["outcome"],
+                   claim["words"])
+            grouped[key].append(cell)
+    lines = []
+    for (source, scenario, _strategy, claimed, words), cells in grouped.items():
+        wrong = [c for c in cells if c["observed"] not in (claimed, "skipped")]
+        strategies = sorted({c["strategy"] for c in cells})
+        lines.append(ClaimLine(source, scenario, "*" if len(strategies) > 1 else strategies[0], claimed, words,
+                               CONTRADICTED if wrong else CONFIRMED,
+                               [f"{c['strategy']}: {c['observed']}" for c in cells],
+                               [{"strategy": c["strategy"], "observed": c["observed"], "evidence": c["evidence"]}
+                                for c in wrong]))
+    return sorted(lines, key=lambda c: (c.status != CONTRADICTED, c.source, c.scenario))
+
+
+def build_scorecard(run: RunReader) -> Scorecard:
+    verdict = run.read_json("verdict")
+    stages = {s["name"]: s["status"] for s in verdict["stages"]}
+    gates = gate_lines(verdict)
+    for record in verdict["stages"]:
+        if record["status"] == "error":
+            gates.append(ScoreLine("gate", "the stage completes", record["name"], FAIL, str(record["error"]),
+                                   "verdict.json"))
+    lines = checklist_lines(run, gates, stages) + gates + invariant_lines(run)
+    lines.sort(key=lambda line: (_ORDER[line.status], _KIND_ORDER[line.kind]))
+    counts = {status: sum(line.status == status for line in lines) for status in (FAIL, NOT_MEASURED, PASS)}
+    claims = claim_lines(run)
+    counts["claims_contradicted"] = sum(c.status == CONTRADICTED for c in claims)
+    unmeasured = [line.name for line in lines if line.kind == "checklist" and line.status == NOT_MEASURED]
+    if counts[FAIL]:
+        verdict_text, summary = "not ready", f"{counts[FAIL]} blocker(s): " + "; ".join(
+            f"{line.stage}: {line.name}" for line in lines if line.status == FAIL)
+    elif unmeasured:
+        verdict_text, summary = "incomplete", ("nothing failed, but this run did not measure: " +
+                                               "; ".join(unmeasured))
+    else:
+        verdict_text, summary = "ready", "every gate passed and every checklist item was measured at its scale"
+    return Scorecard(verdict_text, summary, verdict.get("profile", "?"), counts, lines, claims)
