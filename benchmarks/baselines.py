@@ -2,7 +2,8 @@
 
 - pgbench running the same atomic level-up transaction (lock progress and license, update both,
   insert a progression) at the same concurrency, with the pgbench that ships with PostgreSQL;
-- Locust's FastHttpUser against a FastAPI endpoint that does nothing, served by uvicorn the same way.
+- Locust's FastHttpUser against a FastAPI ``async def`` endpoint that does nothing, served by uvicorn
+  the same way (the ceiling of Locust plus uvicorn here).
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def pgbench_tps(database_url: str, *, clients: int, seconds: int, low: int, high
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
         script.write(LEVEL_UP_TRANSACTION.format(low=low, high=high, spec=specialization).replace("\n    ", " "))
     env = {**os.environ, "PGPASSWORD": url.password or ""}
-    cmd = [pgbench_binary(), "-n", "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds),
+    # Prepared statements: pgbench at its best (the simple protocol re-plans every statement).
+    cmd = [pgbench_binary(), "-n", "-M", "prepared", "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds),
            "-f", script.name, "-h", url.host or LOOPBACK, "-p", str(url.port or 5432),
            "-U", url.username or "postgres", url.database or ""]
     try:

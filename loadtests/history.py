@@ -11,7 +11,9 @@ from pathlib import Path
 @dataclass(frozen=True)
 class HistoryPoint:
     t_s: int  # seconds since the first sample
+    epoch: int  # wall clock of the sample
     users: int
+    total_requests: int
     rps: float
     failures_per_s: float
     p50_ms: float | None
@@ -32,6 +34,7 @@ def read_history(path: Path) -> list[HistoryPoint]:
     if not rows:
         return []
     start = int(rows[0]["Timestamp"])
-    return [HistoryPoint(int(r["Timestamp"]) - start, int(r["User Count"]), float(r["Requests/s"]),
-                         float(r["Failures/s"]), _number(r["50%"]), _number(r["95%"]), _number(r["99%"]))
+    return [HistoryPoint(int(r["Timestamp"]) - start, int(r["Timestamp"]), int(r["User Count"]),
+                         int(r["Total Request Count"]), float(r["Requests/s"]), float(r["Failures/s"]),
+                         _number(r["50%"]), _number(r["95%"]), _number(r["99%"]))
             for r in rows]

@@ -14,7 +14,6 @@ from plsync.options import (
     Disposable,
     RedisUrl,
     RunsDir,
-    console,
     duration_option,
     emit_json,
     note,
@@ -49,7 +48,7 @@ def swarm_cmd(strategy: Annotated[str, typer.Option("--strategy")] = "coupled",
     from plsync.safety import require_disposable
     from plsync.session import open_system
     from plsync.swarm import run_swarm
-    from reports.swarm import swarm_table
+    from reports.swarm import cpu_table, swarm_table
     from system.strategies import strategy_names
 
     chosen = strategy_names() if compare_strategies else [strategy]
@@ -75,14 +74,14 @@ def swarm_cmd(strategy: Annotated[str, typer.Option("--strategy")] = "coupled",
         emit_json(results)
     else:
         out.print(swarm_table(results, f"Swarm: {shape}, {users} users, {run_time}s ({transport})"))
+        cpu = cpu_table(results)
+        if cpu is not None:
+            out.print(cpu)
         if run.has("baselines"):
-            b = run.read_json("baselines")
-            out.print(f"pgbench, same transaction, {b['clients']} clients: {b['pgbench_tps']:.0f} tps; "
-                      f"direct swarm ({plans[0].strategy}): {b['swarm_rps']:.0f} req/s = "
-                      f"{b['direct_vs_pgbench']:.0%} of pgbench")
-            if b.get("http_ceiling_rps"):
-                out.print(f"trivial FastAPI endpoint: {b['http_ceiling_rps']:.0f} req/s; HTTP swarm: "
-                          f"{b['http_swarm_rps']:.0f} req/s = {b['http_vs_ceiling']:.0%} of the ceiling")
+            from reports.swarm import baselines_table
+
+            for table in baselines_table(run.read_json("baselines")):
+                out.print(table)
         say(f"results: {run.path}")
     failed = [f"{r['strategy']}: {f}" for r in results for f in r["failures_of_gates"]]
     if failed and not compare_strategies:
@@ -94,33 +93,36 @@ def swarm_cmd(strategy: Annotated[str, typer.Option("--strategy")] = "coupled",
 
 
 def _baselines(system: OpenSystem, plan: SwarmOptions, run: RunDirectory) -> None:
-    """pgbench and the direct swarm at the same concurrency; the HTTP ceiling and an HTTP swarm."""
+    """At the swarm's concurrency, in one run: pgbench running the same transaction (prepared), the direct
+    swarm, the HTTP swarm, and Locust against an endpoint that does nothing; ratios and CPU per request."""
     import dataclasses
 
     from benchmarks.baselines import http_ceiling_rps, pgbench_tps
     from plsync.swarm import prepare_population, run_swarm
     from system.db import Database
 
-    direct = dataclasses.replace(plan, transport="direct", strategy="coupled", workload="uniform", workers=0)
+    direct = dataclasses.replace(plan, transport="direct", workload="uniform", workers=0)
     admin = Database.connect(system.config, pre_ping=True)
     try:
         prepare_population(admin, direct, 42)
     finally:
         admin.dispose()
-    console.print(f"[bold]baseline[/]: pgbench, {direct.users} clients, {direct.run_time_s}s")
+    note(f"baseline: pgbench (prepared), {direct.users} clients, {direct.run_time_s}s")
     tps = pgbench_tps(system.env.database_url, clients=direct.users, seconds=direct.run_time_s, low=1,
                       high=direct.students)
-    console.print("[bold]baseline[/]: direct swarm, coupled, uniform, same concurrency")
+    note(f"baseline: direct swarm, {direct.strategy}, uniform, same concurrency")
     swarm = run_swarm(system.env, system.config, direct, RunDirectory(run.path / "baseline-direct"))
-    record = {"clients": direct.users, "pgbench_tps": tps, "swarm_rps": swarm.rps,
-              "direct_vs_pgbench": swarm.rps / tps if tps else 0.0}
-    console.print(f"[bold]baseline[/]: HTTP ceiling and HTTP swarm, {direct.users} users")
-    ceiling = http_ceiling_rps(users=direct.users, seconds=direct.run_time_s, workdir=run.path)
+    note(f"baseline: HTTP swarm and the async trivial endpoint, {direct.users} users")
     http = run_swarm(system.env, system.config, dataclasses.replace(direct, transport="http"),
                      RunDirectory(run.path / "baseline-http"))
-    record |= {"http_ceiling_rps": ceiling, "http_swarm_rps": http.rps,
-               "http_vs_ceiling": http.rps / ceiling if ceiling else 0.0}
-    run.write_json("baselines", record)
+    ceiling = http_ceiling_rps(users=direct.users, seconds=direct.run_time_s, workdir=run.path)
+    run.write_json("baselines", {
+        "clients": direct.users, "seconds": direct.run_time_s, "strategy": direct.strategy, "pgbench_tps": tps,
+        "swarm_rps": swarm.rps, "http_swarm_rps": http.rps, "http_ceiling_rps": ceiling,
+        "direct_vs_pgbench": swarm.rps / tps if tps else 0.0,
+        "http_vs_direct": http.rps / swarm.rps if swarm.rps else 0.0,
+        "http_vs_ceiling": http.rps / ceiling if ceiling else 0.0,
+        "cpu": {"direct": swarm.cpu, "http": http.cpu}})
 
 
 def register(app: typer.Typer) -> None:

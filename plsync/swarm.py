@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from fixtures.population import add_students, add_users
 from fixtures.ports import LOOPBACK, free_port
 from fixtures.provision import Environment
 from fixtures.reset import truncate_data
+from loadtests.cpu_accounting import CpuAccount, CpuSampler, steady_window
 from loadtests.history import HistoryPoint, read_history
 from loadtests.ledger_sink import read_ledgers
 from loadtests.stages import stages_named
@@ -98,6 +100,9 @@ class SwarmResult:
     failures_of_gates: list[str] = field(default_factory=list)
     #: Locust's aggregated stats, second by second.
     timeline: list[HistoryPoint] = field(default_factory=list)
+    #: CPU per request by process (Locust, API, PostgreSQL, the box) over the steady window; None when the
+    #: swarm was too short to have one.
+    cpu: CpuAccount | None = None
 
     @property
     def passed(self) -> bool:
@@ -196,6 +201,23 @@ def locust_commands(options: SwarmOptions, run: RunDirectory, host: str | None) 
     return [master] + [worker] * options.workers
 
 
+def _process_groups(env: Environment, locust: list[subprocess.Popen[bytes]],
+                    api: subprocess.Popen[bytes] | None) -> dict[str, Callable[[], list[int]]]:
+    """Whose CPU a swarm accounts: Locust's processes, the API's, and PostgreSQL's when it runs here."""
+    groups: dict[str, Callable[[], list[int]]] = {"locust": lambda: [p.pid for p in locust]}
+    if api is not None:
+        groups["api"] = lambda: [api.pid]
+    postgres = env.postgres
+    if postgres is not None:
+        groups["postgres"] = lambda: [pid for pid in [postgres.postmaster_pid()] if pid]
+    return groups
+
+
+def _cpu_account(cpu: CpuSampler, timeline: list[HistoryPoint], users: int) -> CpuAccount | None:
+    window = steady_window([(p.epoch, p.users, p.total_requests) for p in timeline], users)
+    return cpu.account(window[:2], window[2]) if window else None
+
+
 def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run: RunDirectory, *,
               seed: int = 42) -> SwarmResult:
     admin = Database.connect(config, application_name="plsync-harness", pre_ping=True)
@@ -207,7 +229,7 @@ def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run
         if options.transport == "http":
             api, host = start_api(env, options.strategy, run.path / "api.log")
         child_env = _swarm_env(env, options, run, config.api_secret)
-        with OpenTransactionSampler(admin) as sampler:
+        with OpenTransactionSampler(admin) as sampler, CpuSampler(_process_groups(env, procs, api)) as cpu:
             for i, cmd in enumerate(locust_commands(options, run, host)):
                 # Every path Locust is given is absolute: its working directory is the run's, for
                 # whatever else it writes, but nothing depends on it.
@@ -221,6 +243,7 @@ def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run
         if not stats_file.exists():
             raise ProvisioningError(f"Locust wrote no results; see {run.path / 'locust-0.log'}")
         stats = json.loads(stats_file.read_text())
+        timeline = read_history(run.path / "locust_stats_history.csv")
         ledger = read_ledgers(run.path / "ledgers")
         with admin.transaction() as session:
             report = check_invariants(session, ledger, baseline)
@@ -232,7 +255,7 @@ def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run
             stats["operations"], ledger.counts(), ledger.retries(), sum("DeadlockDetected" in e for e in errors),
             report.get("lost_updates").amount, report.get("unacknowledged_writes").amount,
             report.violations("desynced_pairs"), sampler.peak, invariants,
-            evaluate_swarm(stats, invariants), read_history(run.path / "locust_stats_history.csv"))
+            evaluate_swarm(stats, invariants), timeline, _cpu_account(cpu, timeline, options.users))
         return result
     finally:
         for proc in procs:

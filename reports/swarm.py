@@ -32,3 +32,52 @@ def swarm_markdown(results: list[dict[str, Any]]) -> list[str]:
                      f"{r['p99_ms']:.0f} | {r['failures']} | {r['retries']} | {r['lost_xp']} | {r['desynced_pairs']} "
                      f"| {verdict} |")
     return lines
+
+
+CPU_GROUPS = ("locust", "api", "postgres", "box")
+
+
+def _cpu_cell(group: dict[str, Any] | None) -> str:
+    return "-" if group is None else f"{group['cpu_us']:,.0f} ({group['system_us']:,.0f} kernel)"
+
+
+def cpu_table(results: list[dict[str, Any]], title: str = "CPU µs per request, by process (steady window)"
+              ) -> Table | None:
+    """µs of CPU per request (user + kernel) and context switches, per swarm and process group."""
+    rows = [r for r in results if r.get("cpu")]
+    if not rows:
+        return None
+    table = Table(title=title)
+    table.add_column("swarm", no_wrap=True)
+    table.add_column("requests", justify="right")
+    for group in CPU_GROUPS:
+        table.add_column(f"{group} µs", justify="right", no_wrap=True)
+    table.add_column("API ctx sw/req", justify="right")
+    table.add_column("box cores busy", justify="right")
+    for r in rows:
+        groups = {g["group"]: g for g in r["cpu"]["groups"]}
+        api = groups.get("api")
+        table.add_row(f"{r['strategy']} {r['transport']}", f"{r['cpu']['requests']:,}",
+                      *(_cpu_cell(groups.get(g)) for g in CPU_GROUPS),
+                      f"{api['context_switches']:.1f}" if api else "-", f"{groups['box']['cores_busy']:.2f}")
+    return table
+
+
+def baselines_table(b: dict[str, Any]) -> list[Table]:
+    """The ceilings measured in the same run as the swarms, and the swarms as ratios of them."""
+    table = Table(title=f"Baselines: {b['clients']} clients or users, {b['seconds']} s, level-ups ({b['strategy']})")
+    for header in ("what", "per second", "ratio"):
+        table.add_column(header, justify="left" if header == "what" else "right")
+    table.add_row("pgbench, the same transaction, prepared", f"{b['pgbench_tps']:,.0f}", "")
+    table.add_row("Locust + uvicorn, async endpoint that does nothing", f"{b['http_ceiling_rps']:,.0f}", "")
+    table.add_row("direct swarm (services in Locust's process)", f"{b['swarm_rps']:,.0f}",
+                  f"{b['direct_vs_pgbench']:.0%} of pgbench")
+    table.add_row("HTTP swarm (through the API)", f"{b['http_swarm_rps']:,.0f}",
+                  f"{b['http_vs_direct']:.0%} of direct, {b['http_vs_ceiling']:.0%} of the ceiling")
+    tables = [table]
+    cpu = [{"strategy": "direct", "transport": "swarm", "cpu": b["cpu"]["direct"]},
+           {"strategy": "HTTP", "transport": "swarm", "cpu": b["cpu"]["http"]}]
+    split = cpu_table(cpu)
+    if split is not None:
+        tables.append(split)
+    return tables

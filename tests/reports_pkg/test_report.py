@@ -65,8 +65,9 @@ def test_a_failing_gate_is_a_blocker_listed_first(run_dir: Path) -> None:
         next(r for r in coupled["invariants"]["results"] if r["name"] == "lost_updates")["violations"] = 1
 
     edit(run_dir, "concurrency", lose_xp)
+    target = ("strategies", "lost XP", "coupled")
     edit(run_dir, "verdict", lambda v: [g.update(status="fail", observed=42) for g in v["gates"]
-                                        if (g["stage"], g["gate"], g["subject"]) == ("strategies", "lost XP", "coupled")])
+                                        if (g["stage"], g["gate"], g["subject"]) == target])
     card = build_scorecard(RunReader(run_dir))
     assert card.verdict == "not ready"
     first = card.lines[: len(card.blockers)]
