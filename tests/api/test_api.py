@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from fixtures.population import add_users
-from system.api.app import create_app
-from system.api.auth import issue_token
-from system.config import SystemConfig
 from system.db import Database
+from tests.api.conftest import auth
 from tests.helpers import snapshot
-
-
-@pytest.fixture
-def client(db: Database, config: SystemConfig) -> Iterator[TestClient]:
-    with TestClient(create_app(config, strategy="coupled", db=db)) as c:
-        yield c
-
-
-@pytest.fixture
-def tokens(db: Database, config: SystemConfig, students: list[int]) -> dict[str, str]:
-    with db.transaction() as session:
-        (admin,) = add_users(session, 1, seed=1, role="admin")
-        (instructor,) = add_users(session, 1, seed=2, role="instructor")
-    return {role: issue_token(uid, config.api_secret, role)
-            for role, uid in (("admin", admin), ("instructor", instructor), ("student", students[0]))}
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
 
 ADMIN_ENDPOINTS = [
     ("get", "/api/v1/licenses/admin/sync/desync-issues", None),
