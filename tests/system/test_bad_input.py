@@ -97,10 +97,10 @@ def driver_rejections(me: int) -> list[tuple[str, Callable[[Strategy], object]]]
         ("advance-user-past-int4", lambda s: s.advance_license(AdvanceLicenseRequest(big, "PLAYER", 2))),
         ("sync-user-past-int4", lambda s: s.sync(big, "PLAYER", up)),
         ("sync-nul-specialization", lambda s: s.sync(me, "\x00", up)),
+        ("sync-surrogate-specialization", lambda s: s.sync(me, "\udfff", up)),
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12: not fixed yet")
 @pytest.mark.parametrize("name", strategy_names())
 def test_values_the_driver_refuses_are_invalid_input_and_change_nothing(
         name: str, db: Database, config: SystemConfig, students: list[int]) -> None:
