@@ -22,6 +22,8 @@ class HarnessSettings:
     disposable: bool = False
     runs_root: Path = Path("runs")
     seed: int = 42
+    #: Signs the API's tokens (PLSYNC_API_SECRET); None: the system draws a random one per run.
+    api_secret: str | None = field(default=None, repr=False)
     system_overrides: Mapping[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -48,8 +50,9 @@ class HarnessSettings:
                    disposable=disposable or env.get("PLSYNC_DISPOSABLE", "") in ("1", "true", "yes"),
                    runs_root=runs_root or Path(env.get("PLSYNC_RUNS_DIR", "runs")),
                    seed=seed if seed is not None else int(env.get("PLSYNC_SEED", "42")),
-                   system_overrides=dict(system_overrides))
+                   api_secret=env.get("PLSYNC_API_SECRET") or None, system_overrides=dict(system_overrides))
 
     def system_config(self, database_url: str, redis_url: str | None) -> SystemConfig:
-        return SystemConfig(database_url=database_url, redis_url=redis_url,
+        secret = {"api_secret": self.api_secret} if self.api_secret else {}
+        return SystemConfig(database_url=database_url, redis_url=redis_url, **secret,
                             **self.system_overrides)  # type: ignore[arg-type]

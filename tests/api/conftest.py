@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from fixtures.population import add_users
 from system.api.app import create_app
-from system.api.auth import issue_token
+from system.api.tokens import TokenCodec
 from system.config import SystemConfig
 from system.db import Database
 
@@ -39,8 +39,14 @@ def users(db: Database, students: list[int]) -> Users:
 
 
 @pytest.fixture
-def tokens(config: SystemConfig, users: Users) -> dict[str, str]:
-    return {role: issue_token(uid, config.api_secret, role)
+def codec(config: SystemConfig) -> TokenCodec:
+    """Mints tokens the way every client does: with the app's secret."""
+    return TokenCodec(config.api_secret, config.api_token_ttl_s)
+
+
+@pytest.fixture
+def tokens(codec: TokenCodec, users: Users) -> dict[str, str]:
+    return {role: codec.issue(uid, role)
             for role, uid in (("admin", users.admin), ("instructor", users.instructor), ("student", users.student))}
 
 
