@@ -3,7 +3,8 @@
 The bounds are the database's (ids and amounts are PostgreSQL integers, specialization ids 32 characters)
 and text is plain Unicode without NUL. The services keep their own checks (negative amounts, a level
 past the specialization's max read from the database): one code path, this is only the first gate.
-Numbers and booleans are strict: ``true`` is not 1 XP and ``"no"`` is not ``dry_run: false``.
+Numbers and booleans mean what JSON Schema says: an integer is a number without a fraction (5 or 5.0), never
+``true`` or ``"5"``, and only ``false`` is false (``"no"`` is not ``dry_run: false``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from system.services.types import Direction
 
@@ -30,9 +31,21 @@ SpecializationFilter = Annotated[str | None, Query(min_length=1, max_length=SPEC
                                                    pattern=SPECIALIZATION_PATTERN,
                                                    description="Only this specialization")]
 
-Amount = Annotated[int, Field(strict=True, ge=0, le=INT32_MAX, description="Added to the student's total")]
-Level = Annotated[int, Field(strict=True, ge=1, le=INT32_MAX,
-                             description="1 to the specialization's max_levels (checked against the database)")]
+
+
+def json_integer(value: object) -> object:
+    """Let only JSON numbers through to pydantic's int, which then refuses a fraction (5.5) or infinity."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be an integer, not a boolean or a string")
+    return value
+
+
+# Field before the validator: the other way round pydantic leaves the bounds out of the JSON schema.
+Amount = Annotated[int, Field(ge=0, le=INT32_MAX, description="Added to the student's total"),
+                   BeforeValidator(json_integer)]
+Level = Annotated[int, Field(ge=1, le=INT32_MAX, description="1 to the specialization's max_levels (checked "
+                                                             "against the database)"),
+                  BeforeValidator(json_integer)]
 Reason = Annotated[str, Field(max_length=REASON_MAX, pattern=TEXT_PATTERN,
                               description="Recorded in the audit log and license progressions")]
 SpecializationName = Annotated[str, Field(min_length=1, max_length=SPECIALIZATION_MAX,

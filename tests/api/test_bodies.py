@@ -23,13 +23,16 @@ BODIES = settings(max_examples=150, deadline=None, database=None,
 
 # Values around every bound, of every JSON type, and text with the characters that once got through.
 numbers = (st.integers(0, 100) | st.sampled_from([-1, 0, INT32_MAX, INT32_MAX + 1, 2**63, -(2**63), 10**30])
+           | st.integers(0, 100).map(float) | st.sampled_from([0.5, 1e30, float(INT32_MAX), -0.0])
            | st.floats(allow_nan=False) | st.booleans() | st.none() | st.text(max_size=5))
 texts = (st.text(max_size=20) | st.sampled_from(["", "a\x00b", "a\ud800", "x" * REASON_MAX, "x" * (REASON_MAX + 1)])
          | st.integers() | st.none() | st.lists(st.integers(), max_size=2))
 
 
 def valid_amount(value: Any) -> bool:
-    return type(value) is int and 0 <= value <= INT32_MAX
+    """JSON Schema's integer: 5 and 5.0, not true, "5" or 5.5."""
+    integral = type(value) is int or (type(value) is float and value.is_integer())
+    return integral and 0 <= value <= INT32_MAX
 
 
 def valid_text(value: Any) -> bool:

@@ -139,3 +139,17 @@ def test_forged_admin_token_for_a_nonexistent_user_is_refused(client: TestClient
         response = client.request(method, path, json=body, headers=auth(f"999.admin.{signature}"))
         assert_refused(response, 401)
     assert snapshot(db) == before
+
+
+def test_integers_written_with_a_zero_fraction_are_accepted(client: TestClient, tokens: dict[str, str],
+                                                            users: Users) -> None:
+    """ST202, schemathesis --checks all, seed 90418: 509.0 is an integer to JSON Schema, and so to the
+    OpenAPI, but strict ints refused it with 422. A fraction, a boolean or a string still is refused."""
+    path = f"/api/v1/progress/{users.student}/PLAYER/level-up"
+    ok = client.post(path, json={"xp": 600.0, "sessions": 6.0}, headers=auth(tokens["student"]))
+    assert ok.status_code == 200 and ok.json()["total_xp"] == 600 and ok.json()["level"] == 2
+    advanced = client.post(f"/api/v1/licenses/{users.student}/INTERNSHIP/advance", json={"target_level": 2.0},
+                           headers=auth(tokens["instructor"]))
+    assert advanced.status_code == 200 and advanced.json()["level"] == 2
+    for bad in (600.5, True, "600"):
+        assert_refused(client.post(path, json={"xp": bad}, headers=auth(tokens["student"])), 422)
