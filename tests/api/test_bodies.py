@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -18,6 +19,7 @@ from tests.api.conftest import Users, auth
 from tests.helpers import snapshot
 
 SEED = 1214
+SEEN: Counter[bool] = Counter()  # valid and invalid bodies checked, so a test can tell both were exercised
 BODIES = settings(max_examples=150, deadline=None, database=None,
                   suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
@@ -49,6 +51,7 @@ def post_raw(client: TestClient, path: str, body: Any, token: str) -> Any:
 
 def check(response: Any, valid: bool, db: Database, before: dict[str, Any]) -> None:
     body = response.json()
+    SEEN[valid] += 1
     if valid:
         # Acted on, or refused by the system's own rules (a total past int4): never by request validation.
         assert response.status_code == 200 or (response.status_code == 422
@@ -73,8 +76,9 @@ def test_level_up_bodies(client: TestClient, tokens: dict[str, str], users: User
         check(post_raw(client, f"/api/v1/progress/{users.student}/COACH/level-up", body, tokens["student"]),
               valid, db, before)
 
+    SEEN.clear()
     level_up()
-
+    assert SEEN[True] and SEEN[False], SEEN
 
 def test_license_and_sync_bodies(client: TestClient, tokens: dict[str, str], users: Users, db: Database) -> None:
     directions = st.sampled_from(["progress_to_license", "license_to_progress", "sideways", ""]) | numbers
@@ -108,8 +112,9 @@ def test_license_and_sync_bodies(client: TestClient, tokens: dict[str, str], use
             return  # a well-formed but unknown specialization: 404, as documented
         check(response, valid, db, before)
 
+    SEEN.clear()
     admin_bodies()
-
+    assert SEEN[True] and SEEN[False], SEEN
 
 def test_infinity_and_nan_are_not_numbers_here(client: TestClient, tokens: dict[str, str], users: Users) -> None:
     for value in (math.inf, -math.inf, math.nan):
