@@ -106,14 +106,14 @@ def outcome_of_status(status: int) -> Outcome:
 class HttpClient:
     """Over Locust's FastHttpSession, which times and reports each request itself."""
 
-    def __init__(self, session: Any, ctx: Recorder, token: str) -> None:
-        self.session, self.ctx = session, ctx
-        self.auth = {"Authorization": f"Bearer {token}"}
+    def __init__(self, session: Any, ctx: Recorder, token: Callable[[], str]) -> None:
+        self.session, self.ctx, self.token = session, ctx, token  # a callable: tokens expire, long runs renew
 
     def _call(self, method: str, path: str, name: str, user_id: int, xp: int, body: dict[str, Any] | None = None
               ) -> None:
         began = time.perf_counter()
-        kwargs: dict[str, Any] = {"headers": self.auth, "name": name, "catch_response": True}
+        kwargs: dict[str, Any] = {"headers": {"Authorization": f"Bearer {self.token()}"}, "name": name,
+                                  "catch_response": True}
         if body is not None:
             kwargs["json"] = body
         with getattr(self.session, method)(path, **kwargs) as response:

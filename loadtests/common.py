@@ -18,9 +18,7 @@ from sqlalchemy import create_engine, text
 from loadtests.ledger_sink import LedgerSink, read_ledgers
 from loadtests.workloads import Workload, workload_named
 from scenarios.ledger import LedgerEntry, Outcome
-from system.config import SystemConfig, parse_database_url
-
-DEFAULT_SECRET = SystemConfig.__dataclass_fields__["api_secret"].default
+from system.config import parse_database_url
 
 
 @events.init_command_line_parser.add_listener
@@ -33,8 +31,8 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--plsync-specialization", default=env("PLSYNC_SPECIALIZATION", "PLAYER"))
     parser.add_argument("--plsync-database-url", default=env("PLSYNC_DATABASE_URL"), include_in_web_ui=False)
     parser.add_argument("--plsync-redis-url", default=env("PLSYNC_REDIS_URL"), include_in_web_ui=False)
-    parser.add_argument("--plsync-api-secret", default=env("PLSYNC_API_SECRET", DEFAULT_SECRET),
-                        include_in_web_ui=False)
+    parser.add_argument("--plsync-api-secret", default=env("PLSYNC_API_SECRET"), include_in_web_ui=False,
+                        help="The API's token secret (HTTP users mint their tokens with it)")
     parser.add_argument("--plsync-ledger-dir", default=env("PLSYNC_LEDGER_DIR", "runs/locust-ledger"))
     parser.add_argument("--plsync-stats-out", default=env("PLSYNC_STATS_OUT"), help="JSON summary path")
     parser.add_argument("--plsync-pool-size", type=int, default=int(env("PLSYNC_POOL_SIZE", "0")))

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -33,6 +33,9 @@ from plsync.options import (
 )
 from plsync.settings import HarnessSettings
 from system.errors import PlsyncError
+
+if TYPE_CHECKING:
+    from plsync.session import OpenSystem
 
 T = TypeVar("T")
 
@@ -148,25 +151,63 @@ def serve_cmd(host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
               port: Annotated[int, typer.Option("--port")] = 8000,
               strategy: Strategy = "coupled",
               pool_size: Annotated[int, typer.Option("--pool-size", help="Database connections of the API")] = 32,
+              token_file: Annotated[Path | None, typer.Option("--token-file", help="Also write the admin token "
+                                                              "here, readable by you only")] = None,
               database_url: DatabaseUrl = None, database: DatabaseMode = None,
               redis_url: RedisUrl = None) -> None:
-    """Serve the HTTP API (level-ups, licenses, admin sync, /health/integrity) with uvicorn."""
+    """Serve the HTTP API (level-ups, licenses, admin sync, /health/integrity) with uvicorn.
+
+    Tokens are signed with PLSYNC_API_SECRET, or with a secret drawn at start-up (then only this run's
+    tokens are valid). Prints an admin token for the database's first admin.
+    """
     import dataclasses
 
     import uvicorn
 
     from plsync.session import open_system
     from system.api.app import create_app
-    from system.api.auth import issue_token
+    from system.api.tokens import TokenCodec
 
     settings = settings_from(database_url, database, redis_url)
     settings.require_shared_redis([strategy])
     with open_system(settings, with_redis=strategy == "redis") as system:
         # Its own pool, named plsync-api, sized for concurrent requests (the library default of 5 queues them).
         api = create_app(dataclasses.replace(system.config, pool_size=pool_size, max_overflow=8), strategy=strategy)
-        console.print(f"API on http://{host}:{port} (strategy {strategy}). Admin bearer token for user 1: "
-                      f"{issue_token(1, system.config.api_secret, 'admin')}")
+        admin = _first_admin(system)
+        token = TokenCodec(system.config.api_secret, system.config.api_token_ttl_s).issue(admin, "admin")
+        print(f"admin token: {token}", flush=True)  # one line, plain (a console would wrap it)
+        if token_file is not None:
+            _write_private(token_file, token + "\n")
+        console.print(f"API on http://{host}:{port} (strategy {strategy}); the token is user {admin}'s, valid "
+                      f"{system.config.api_token_ttl_s:.0f} s")
         uvicorn.run(api, host=host, port=port, log_level="warning")
+
+
+def _first_admin(system: OpenSystem) -> int:
+    """The first user with role admin; a throwaway database gets one (its demo data has students only)."""
+    from sqlalchemy import text
+
+    from fixtures.population import add_users
+    from system.errors import NotFoundError
+
+    query = text("SELECT id FROM users WHERE role = 'admin' ORDER BY id LIMIT 1")
+    with system.db.transaction() as session:
+        admin = session.execute(query).scalar()
+        if admin is None and system.env.database_kind != "url":
+            (admin,) = add_users(session, 1, seed=0, role="admin")
+    if admin is None:
+        raise NotFoundError("no user has role admin in this database: create one to get an admin token")
+    return int(admin)
+
+
+def _write_private(path: Path, content: str) -> None:
+    """Write ``content`` to a file only its owner can read, even when the file existed before."""
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(content)
 
 
 @app.command("readiness")

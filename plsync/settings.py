@@ -21,6 +21,8 @@ class HarnessSettings:
     disposable: bool = False
     runs_root: Path = Path("runs")
     seed: int = 42
+    #: Signs the API's tokens (PLSYNC_API_SECRET); None: the system draws a random one per run.
+    api_secret: str | None = field(default=None, repr=False)
     system_overrides: Mapping[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -47,7 +49,7 @@ class HarnessSettings:
                    disposable=disposable or env.get("PLSYNC_DISPOSABLE", "") in ("1", "true", "yes"),
                    runs_root=runs_root or Path(env.get("PLSYNC_RUNS_DIR", "runs")),
                    seed=seed if seed is not None else int(env.get("PLSYNC_SEED", "42")),
-                   system_overrides=dict(system_overrides))
+                   api_secret=env.get("PLSYNC_API_SECRET") or None, system_overrides=dict(system_overrides))
 
     def require_shared_redis(self, strategies: Iterable[str]) -> None:
         """The ``redis`` strategy excludes only the processes that share its Redis. On a database other
@@ -59,5 +61,6 @@ class HarnessSettings:
 
     def system_config(self, database_url: str, redis_url: str | None, *,
                       sync_log_dir: Path | None = None) -> SystemConfig:
-        return SystemConfig(database_url=database_url, redis_url=redis_url, sync_log_dir=sync_log_dir,
+        secret = {"api_secret": self.api_secret} if self.api_secret else {}
+        return SystemConfig(database_url=database_url, redis_url=redis_url, sync_log_dir=sync_log_dir, **secret,
                             **self.system_overrides)  # type: ignore[arg-type]

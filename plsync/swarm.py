@@ -161,14 +161,16 @@ def _swarm_env(env: Environment, options: SwarmOptions, run: RunDirectory, secre
     return {**os.environ, **values}
 
 
-def start_api(env: Environment, strategy: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_api(env: Environment, strategy: str, log: Path, secret: str) -> tuple[subprocess.Popen[bytes], str]:
+    """``plsync serve`` on loopback, signing with ``secret`` (the one Locust mints its tokens with)."""
     port = free_port()
     args = [str(BIN / "plsync"), "serve", "--host", LOOPBACK, "--port", str(port), "--strategy", strategy,
             "--database-url", env.database_url]
     if env.redis_url:
         args += ["--redis-url", env.redis_url]
     with log.open("w") as err:
-        proc = children.spawn(args, stdout=subprocess.DEVNULL, stderr=err)
+        proc = children.spawn(args, stdout=subprocess.DEVNULL, stderr=err,
+                              env={**os.environ, "PLSYNC_API_SECRET": secret})
     url = f"http://{LOOPBACK}:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -227,7 +229,7 @@ def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run
         baseline = prepare_population(admin, options, seed)
         host = None
         if options.transport == "http":
-            api, host = start_api(env, options.strategy, run.path / "api.log")
+            api, host = start_api(env, options.strategy, run.path / "api.log", config.api_secret)
         child_env = _swarm_env(env, options, run, config.api_secret)
         with OpenTransactionSampler(admin) as sampler, CpuSampler(_process_groups(env, procs, api)) as cpu:
             for i, cmd in enumerate(locust_commands(options, run, host)):

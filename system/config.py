@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from system.errors import ConfigurationError
+
+#: RFC 7518 section 3.2: an HS256 key must be at least as long as the hash (256 bits).
+API_SECRET_MIN_BYTES = 32
+
+
+def generate_api_secret() -> str:
+    """A fresh random secret for a process that was given none: tokens it signs die with it."""
+    return secrets.token_urlsafe(API_SECRET_MIN_BYTES)
 
 
 @dataclass(frozen=True)
@@ -33,8 +42,13 @@ class SystemConfig:
     sync_interval_s: float = 6 * 3600
     #: The health monitor alerts when the last successful run is older than this.
     sync_stale_after_s: float = 7 * 3600
-    #: Secret that signs API bearer tokens.
-    api_secret: str = "plsync-development-secret"
+    #: Secret that signs API bearer tokens (HS256). Never a constant: the caller passes one (plsync takes
+    #: PLSYNC_API_SECRET) or each settings object draws its own at random.
+    api_secret: str = field(default_factory=generate_api_secret, repr=False)
+    #: Lifetime of the tokens the API's clients mint (seconds).
+    api_token_ttl_s: float = 900.0
+    #: How long the API trusts what it read of a caller (exists, role) before reading it again (seconds).
+    api_caller_cache_s: float = 5.0
 
     def __post_init__(self) -> None:
         self.sqlalchemy_url()  # fail at construction on a malformed URL
@@ -44,6 +58,11 @@ class SystemConfig:
             raise ConfigurationError("serializable_max_attempts must be at least 1")
         if self.statement_timeout_ms < 0:
             raise ConfigurationError("statement_timeout_ms cannot be negative")
+        if len(self.api_secret.encode()) < API_SECRET_MIN_BYTES:
+            raise ConfigurationError(f"the API secret must be at least {API_SECRET_MIN_BYTES} bytes long "
+                                     "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
+        if self.api_token_ttl_s <= 0 or self.api_caller_cache_s < 0:
+            raise ConfigurationError("api_token_ttl_s must be positive and api_caller_cache_s non-negative")
 
     def sqlalchemy_url(self) -> URL:
         return parse_database_url(self.database_url)

@@ -43,3 +43,7 @@ class InfrastructureError(PlsyncError):
 
 class AccessDeniedError(PlsyncError):
     """The caller lacks the role an operation requires."""
+
+
+class AuthenticationError(AccessDeniedError):
+    """The caller could not prove who they are: no token, or one forged, expired or for an unknown user."""

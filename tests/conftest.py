@@ -17,6 +17,8 @@ from system.config import SystemConfig, parse_database_url
 from system.db import Database
 from tests.db_server import SuiteServer
 
+HYPOTHESIS_HOME = pytest.StashKey[Path]()
+
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[SuiteServer]:
@@ -98,6 +100,25 @@ TREE_KEY = pytest.StashKey[set[str] | None]()
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[TREE_KEY] = tree_entries()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis (schemathesis too) caches in ./.hypothesis, from collection on: tests write only to temp dirs."""
+    import tempfile
+
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    home = Path(tempfile.mkdtemp(prefix="plsync-hypothesis-"))
+    config.stash[HYPOTHESIS_HOME] = home
+    set_hypothesis_home_dir(home)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import shutil
+
+    home = config.stash.get(HYPOTHESIS_HOME, None)
+    if home is not None:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -1,101 +1,130 @@
-"""Endpoints: level-ups and licenses for the swarms, the four admin sync endpoints, integrity health."""
+"""Endpoints: level-ups and licenses for the swarms, the four admin sync endpoints, integrity health.
+
+Every operation documents each status it can refuse with (system.api.errors.documented): 401 and 403
+from the dependencies, 422 from validation or the services' rules, 404 for unknown users and
+specializations, 409 for lock and serialization trouble, 503 when the database fails.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from sqlalchemy import text
 
-from system.api.deps import Components, CurrentCaller, require
+from system.api.deps import Admin, Components, SelfOrStaff, Staff
+from system.api.errors import documented
+from system.api.responses import (
+    AutoSyncOut,
+    ConsistencyOut,
+    DesyncIssuesOut,
+    IntegrityOut,
+    LevelUpOut,
+    LicenseOut,
+    SyncOut,
+    SyncUserAllOut,
+)
 from system.api.schemas import (
     AdvanceLicenseBody,
     BulkSyncBody,
     LevelUpBody,
+    SpecializationFilter,
+    SpecializationId,
     SyncAllSpecializationsBody,
     SyncUserBody,
+    UserId,
 )
+from system.errors import NotFoundError
+from system.services.catalog import load_rules
 from system.services.coupler import ProgressLicenseCoupler
 from system.services.integrity import IntegrityChecker
+from system.services.rules import require_user
 from system.services.sync_service import ProgressLicenseSyncService
-from system.services.types import AdvanceLicenseRequest, Direction, LevelUpRequest
+from system.services.types import AdvanceLicenseRequest, LevelUpRequest, SyncResult
 
-STAFF = ("instructor", "admin")
 router = APIRouter()
+#: Every operation reads the database (the caller's role at least): lock or statement timeouts and an
+#: unreachable server can refuse any of them.
+AUTHENTICATED = (401, 403, 409, 422, 503)
+WITH_BODY = (400, *AUTHENTICATED)
 
 
-@router.post("/api/v1/progress/{user_id}/{specialization}/level-up")
-def level_up(user_id: int, specialization: str, body: LevelUpBody, comp: Components,
-             who: CurrentCaller) -> dict[str, Any]:
-    if who.user_id != user_id:
-        require(who, *STAFF)
+def sync_out(result: SyncResult) -> dict[str, Any]:
+    return asdict(result) | {"success": result.success}
+
+
+@router.post("/api/v1/progress/{user_id}/{specialization}/level-up", response_model=LevelUpOut,
+             responses=documented(*WITH_BODY, 404))
+def level_up(user_id: UserId, specialization: SpecializationId, body: LevelUpBody, comp: Components,
+             _who: SelfOrStaff) -> dict[str, Any]:
     result = comp.strategy.level_up(LevelUpRequest(user_id, specialization, body.xp, body.sessions,
                                                    body.theory_hours, body.practice_hours, body.reason))
     return asdict(result) | {"leveled_up": result.leveled_up}
 
 
-@router.post("/api/v1/licenses/{user_id}/{specialization}/advance")
-def advance_license(user_id: int, specialization: str, body: AdvanceLicenseBody, comp: Components,
-                    who: CurrentCaller) -> dict[str, Any]:
-    require(who, *STAFF)
+@router.post("/api/v1/licenses/{user_id}/{specialization}/advance", response_model=LicenseOut,
+             responses=documented(*WITH_BODY, 404))
+def advance_license(user_id: UserId, specialization: SpecializationId, body: AdvanceLicenseBody,
+                    comp: Components, who: Staff) -> dict[str, Any]:
     result = comp.strategy.advance_license(AdvanceLicenseRequest(user_id, specialization, body.target_level,
                                                                  who.user_id, body.reason))
     return asdict(result)
 
 
-@router.get("/api/v1/licenses/{user_id}/{specialization}/consistency")
-def consistency(user_id: int, specialization: str, comp: Components, who: CurrentCaller) -> dict[str, Any]:
-    if who.user_id != user_id:
-        require(who, *STAFF)
-    with comp.db.transaction() as session:
+@router.get("/api/v1/licenses/{user_id}/{specialization}/consistency", response_model=ConsistencyOut,
+            responses=documented(*AUTHENTICATED, 404))
+def consistency(user_id: UserId, specialization: SpecializationId, comp: Components,
+                _who: SelfOrStaff) -> dict[str, Any]:
+    with comp.transaction() as session:
         status = ProgressLicenseCoupler(lock_rows=False).validate_consistency(
             session=session, user_id=user_id, specialization=specialization)
+        if not status.progress_exists and not status.license_exists:
+            # Nothing found: say so when the user or specialization does not exist (no cost on the hot path).
+            load_rules(session=session, specialization=specialization)
+            require_user(session=session, user_id=user_id)
     return asdict(status)
 
 
-@router.get("/api/v1/licenses/admin/sync/desync-issues")
-def desync_issues(comp: Components, who: CurrentCaller, specialization: str | None = None) -> dict[str, Any]:
-    require(who, *STAFF)
-    with comp.db.transaction() as session:
+@router.get("/api/v1/licenses/admin/sync/desync-issues", response_model=DesyncIssuesOut,
+            responses=documented(*AUTHENTICATED, 404))
+def desync_issues(comp: Components, _who: Staff, specialization: SpecializationFilter = None) -> dict[str, Any]:
+    with comp.transaction() as session:
         issues = ProgressLicenseSyncService().find_desync_issues(session=session, specialization=specialization)
     return {"count": len(issues), "issues": [asdict(i) for i in issues]}
 
 
-@router.post("/api/v1/licenses/admin/sync/user/{user_id}")
-def sync_user(user_id: int, body: SyncUserBody, comp: Components, who: CurrentCaller) -> dict[str, Any]:
-    require(who, *STAFF)
-    result = comp.strategy.sync(user_id, body.specialization, Direction.parse(body.direction))
-    return asdict(result) | {"success": result.success}
+@router.post("/api/v1/licenses/admin/sync/user/{user_id}", response_model=SyncOut,
+             responses=documented(*WITH_BODY, 404))
+def sync_user(user_id: UserId, body: SyncUserBody, comp: Components, _who: Staff) -> dict[str, Any]:
+    return sync_out(comp.strategy.sync(user_id, body.specialization, body.direction))
 
 
-@router.post("/api/v1/licenses/admin/sync/user/{user_id}/all")
-def sync_user_all(user_id: int, body: SyncAllSpecializationsBody, comp: Components,
-                  who: CurrentCaller) -> dict[str, Any]:
-    require(who, *STAFF)
-    direction = Direction.parse(body.direction)
-    with comp.db.transaction() as session:
+@router.post("/api/v1/licenses/admin/sync/user/{user_id}/all", response_model=SyncUserAllOut,
+             responses=documented(*WITH_BODY, 404))
+def sync_user_all(user_id: UserId, body: SyncAllSpecializationsBody, comp: Components,
+                  _who: Staff) -> dict[str, Any]:
+    with comp.transaction() as session:
         specs = list(session.execute(text(
             "SELECT specialization_id FROM specialization_progress WHERE student_id = :u UNION "
             "SELECT specialization_type FROM user_licenses WHERE user_id = :u ORDER BY 1"), {"u": user_id}).scalars())
     if not specs:
-        raise HTTPException(404, f"user {user_id} has no progress or license to sync")
-    results = [comp.strategy.sync(user_id, spec, direction) for spec in specs]
-    return {"user_id": user_id, "results": [asdict(r) for r in results]}
+        raise NotFoundError(f"user {user_id} has no progress or license to sync")
+    return {"user_id": user_id, "results": [sync_out(comp.strategy.sync(user_id, spec, body.direction))
+                                            for spec in specs]}
 
 
-@router.post("/api/v1/licenses/admin/sync/all")
-def bulk_sync(body: BulkSyncBody, comp: Components, who: CurrentCaller) -> dict[str, Any]:
-    require(who, "admin")
-    with comp.db.transaction() as session:
-        report = ProgressLicenseSyncService().auto_sync_all(session=session, direction=Direction.parse(body.direction),
+@router.post("/api/v1/licenses/admin/sync/all", response_model=AutoSyncOut, responses=documented(*WITH_BODY))
+def bulk_sync(body: BulkSyncBody, comp: Components, who: Admin) -> dict[str, Any]:
+    with comp.transaction() as session:
+        report = ProgressLicenseSyncService().auto_sync_all(session=session, direction=body.direction,
                                                             dry_run=body.dry_run, synced_by=who.user_id)
     return asdict(report)
 
 
-@router.get("/health/integrity")
+@router.get("/health/integrity", response_model=IntegrityOut, responses=documented(409, 503))
 def integrity(comp: Components) -> dict[str, Any]:
-    with comp.db.transaction() as session:
+    with comp.transaction() as session:
         checker = IntegrityChecker()
         orphans = checker.check_orphan_records(session=session)
         desync = checker.check_desync_count(session=session)

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import ClassVar, TypeVar
 
+import psycopg2
 import psycopg2.errors as pgerr
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
@@ -60,12 +61,21 @@ def translate(exc: DBAPIError) -> PlsyncError:
                   | pgerr.UniqueViolation):
         constraint = getattr(getattr(orig, "diag", None), "constraint_name", None)
         return InvalidInputError(f"rejected by the database ({constraint}): {detail}", cause=exc)
-    if isinstance(orig, pgerr.NumericValueOutOfRange):  # e.g. a total pushed past the integer range
-        return InvalidInputError(f"a value is out of range for the database: {detail}", cause=exc)
+    if isinstance(orig, psycopg2.DataError):  # SQLSTATE class 22: the value (an int4 overflow...), not the server
+        return InvalidInputError(f"value rejected by the database: {detail}", cause=exc)
     if isinstance(orig, pgerr.LockNotAvailable | pgerr.QueryCanceled | pgerr.SerializationFailure
                   | pgerr.DeadlockDetected):
         return ConcurrencyError(f"{type(orig).__name__}: {detail}", cause=exc)
     return InfrastructureError(f"database error: {detail}", cause=exc)
+
+
+def driver_rejection(exc: ValueError) -> InvalidInputError | None:
+    """psycopg2 refuses some text before it reaches the server, with a bare ValueError (not a DBAPIError)."""
+    if isinstance(exc, UnicodeEncodeError):  # a lone surrogate cannot be encoded as UTF-8
+        return InvalidInputError(f"text is not valid Unicode: {exc.reason} at position {exc.start}", cause=exc)
+    if "NUL (0x00)" in str(exc):
+        return InvalidInputError("text cannot contain NUL (0x00) characters", cause=exc)
+    return None
 
 
 @contextmanager
@@ -74,6 +84,11 @@ def typed_errors() -> Iterator[None]:
         yield
     except DBAPIError as exc:
         raise translate(exc) from exc
+    except ValueError as exc:
+        typed = driver_rejection(exc)
+        if typed is None:
+            raise
+        raise typed from exc
 
 
 class Strategy(ABC):

@@ -66,7 +66,8 @@ class AdvisoryLockStrategy(CoupledStrategy):
 
     def guarded(self, user_id: int, specialization: str, work: Callable[[Session], T]) -> tuple[T, int]:
         def take_lock(session: Session) -> None:
-            session.execute(text("SELECT pg_advisory_xact_lock(:uid, hashtext(:spec))"),
+            # The cast makes an id past int4 a "value out of range" (bad input), not a missing function.
+            session.execute(text("SELECT pg_advisory_xact_lock(CAST(:uid AS integer), hashtext(:spec))"),
                             {"uid": user_id, "spec": specialization})
 
         return self.transaction(work, prepare=take_lock), 1

@@ -12,7 +12,7 @@ from redis.exceptions import LockError, LockNotOwnedError
 from sqlalchemy.orm import Session
 
 from system.errors import ConcurrencyError, ConfigurationError, InfrastructureError
-from system.strategies.base import StrategyContext, log, register
+from system.strategies.base import StrategyContext, log, register, typed_errors
 from system.strategies.coupled import CoupledStrategy
 
 T = TypeVar("T")
@@ -42,7 +42,8 @@ class RedisLockStrategy(CoupledStrategy):
         lock = self.redis.lock(f"progress_lock:{user_id}:{specialization}", timeout=cfg.redis_lock_ttl_s,
                                blocking_timeout=cfg.lock_timeout_s, sleep=0.002)
         try:
-            acquired = lock.acquire(blocking=True)
+            with typed_errors():  # the key holds the caller's text: a lone surrogate cannot be encoded
+                acquired = lock.acquire(blocking=True)
         except redis.ConnectionError as exc:
             raise InfrastructureError(f"cannot reach Redis for the lock: {exc}", cause=exc) from exc
         if not acquired:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from sqlalchemy import text
 
 from system.config import SystemConfig
 from system.db import Database
 from system.errors import InvalidInputError, NotFoundError
-from system.services.types import AdvanceLicenseRequest, LevelUpRequest
-from system.strategies import strategy_names
+from system.services.types import AdvanceLicenseRequest, Direction, LevelUpRequest
+from system.strategies import Strategy, strategy_names
 from tests.helpers import snapshot, strategy
 
 BAD_LEVEL_UPS = [
@@ -78,3 +80,36 @@ def test_database_checks_reject_direct_writes_past_the_rules(db: Database, stude
                 "DELETE FROM users WHERE id = :u"):
         with pytest.raises(IntegrityError), db.transaction() as session:
             session.execute(text(sql), {"u": students[0]})
+
+
+def driver_rejections(me: int) -> list[tuple[str, Callable[[Strategy], object]]]:
+    """Values the services' own checks let through and psycopg2 or PostgreSQL then refuse (found by fuzzing)."""
+    big = 3_000_000_000  # past int4
+    up = Direction.PROGRESS_TO_LICENSE
+    return [
+        ("nul-specialization", lambda s: s.level_up(LevelUpRequest(me, "PL\x00", 10))),
+        ("nul-reason", lambda s: s.level_up(LevelUpRequest(me, "PLAYER", 600, 6, reason="a\x00"))),
+        ("surrogate-reason", lambda s: s.level_up(LevelUpRequest(me, "PLAYER", 600, 6, reason="a\ud800"))),
+        ("user-past-int4", lambda s: s.level_up(LevelUpRequest(big, "PLAYER", 10))),
+        ("xp-past-int4", lambda s: s.level_up(LevelUpRequest(me, "PLAYER", big))),
+        ("total-past-int4", lambda s: [s.level_up(LevelUpRequest(me, "PLAYER", 2_000_000_000)) for _ in "ab"]),
+        ("advance-nul-reason", lambda s: s.advance_license(AdvanceLicenseRequest(me, "PLAYER", 2, reason="\x00"))),
+        ("advance-user-past-int4", lambda s: s.advance_license(AdvanceLicenseRequest(big, "PLAYER", 2))),
+        ("sync-user-past-int4", lambda s: s.sync(big, "PLAYER", up)),
+        ("sync-nul-specialization", lambda s: s.sync(me, "\x00", up)),
+        ("sync-surrogate-specialization", lambda s: s.sync(me, "\udfff", up)),
+    ]
+
+
+@pytest.mark.parametrize("name", strategy_names())
+def test_values_the_driver_refuses_are_invalid_input_and_change_nothing(
+        name: str, db: Database, config: SystemConfig, students: list[int]) -> None:
+    """A NUL, a lone surrogate or an int4 overflow reaching psycopg2 is the caller's error (422), not a crash
+    (ValueError) nor database trouble (503); the transaction rolls back whole."""
+    with strategy(name, db, config) as impl:
+        for case, call in driver_rejections(students[0]):
+            before = snapshot(db)
+            with pytest.raises(InvalidInputError):
+                call(impl)
+            if case != "total-past-int4":  # its first call is a legitimate, committed level-up
+                assert snapshot(db) == before, case
