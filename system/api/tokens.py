@@ -8,6 +8,7 @@ user exists and holds that role (system.api.callers).
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -23,6 +24,8 @@ ALGORITHM = "HS256"
 MAX_TOKEN_CHARS = 2048
 MAX_USER_ID = 2_147_483_647  # PostgreSQL integer
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "sub", "role"]
+#: The subject exactly as ``issue`` writes it: no sign, no leading zero, no padding ("01" is not user 1).
+_CANONICAL_ID = re.compile(r"[1-9][0-9]{0,9}")
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,6 @@ class TokenCodec:
         except jwt.PyJWTError as exc:
             raise AuthenticationError(f"invalid bearer token: {exc}", cause=exc) from exc
         sub, role = claims["sub"], claims["role"]
-        if not (sub.isascii() and sub.isdigit() and 1 <= int(sub) <= MAX_USER_ID) or role not in ROLES:
+        if not (isinstance(sub, str) and _CANONICAL_ID.fullmatch(sub) and int(sub) <= MAX_USER_ID) or role not in ROLES:
             raise AuthenticationError("bearer token names no valid user and role")
         return Identity(int(sub), role)

@@ -88,7 +88,8 @@ def corruptions() -> st.SearchStrategy[dict[str, Any]]:
     def moment(low: int, high: int) -> st.SearchStrategy[int]:
         return st.integers(low, high).map(lambda delta: int(time.time()) + delta)
 
-    bad = {"iss": st.just("someone-else") | json_values, "sub": st.sampled_from(["0", "-1", "3000000000", "1e3"])
+    bad = {"iss": st.just("someone-else") | json_values, "sub": st.sampled_from(["0", "-1", "3000000000", "1e3", "01",
+                                                                              " 1", "+1"])
            | st.text("0123456789 ") | json_values, "role": st.just("superuser") | json_values,
            "iat": moment(60, 10**6) | json_values, "exp": moment(-10**6, -60) | json_values,
            "nbf": moment(60, 10**6)}
