@@ -37,8 +37,10 @@ THRESHOLDS: tuple[SwarmThreshold, ...] = (
 )
 
 
-def evaluate_swarm(stats: dict[str, Any], invariants: dict[str, Any]) -> list[str]:
-    failures = [m for t in THRESHOLDS if (m := t.fails(stats))]
+def evaluate_swarm(stats: dict[str, Any], invariants: dict[str, Any], *, faults_injected: bool = False) -> list[str]:
+    """Failure messages. Under an injected fault (a process frozen on purpose) waiting behind it is the point:
+    latency and failures are reported, not gated; the invariants still are."""
+    failures = [] if faults_injected else [m for t in THRESHOLDS if (m := t.fails(stats))]
     failures += [f"invariant {r['name']}: {r['violations']} violation(s)" for r in invariants["results"]
                  if r["violations"]]
     return failures
