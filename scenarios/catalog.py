@@ -21,10 +21,9 @@ PAUSE_EXPECTED: dict[str, dict[str, tuple[str, ...]]] = {
     "process_pause_after_guard": {"*": (PREVENTED,)},
     # legacy's read takes no lock: the other client commits, the frozen one writes totals from its stale read.
     "process_pause_after_read_short": {"legacy": (OCCURRED,), "*": (PREVENTED,)},
-    # ...and once the Redis lease runs out, redis is as unprotected as legacy.
+    # ...and once the Redis lease runs out, redis is as unprotected as legacy. Behind a database lock the
+    # others are told they failed past lock_timeout, try again, and still wait for the frozen holder.
     "process_pause_after_read": {"legacy": (OCCURRED,), "redis": (OCCURRED,), "*": (PREVENTED,)},
-    # Past lock_timeout the others are told they failed, try again, and still wait for the frozen holder.
-    "process_pause_after_read_locked_out": {"legacy": (OCCURRED,), "redis": (OCCURRED,), "*": (PREVENTED,)},
     # The server ends the frozen session: its stale write never lands (it is told the outcome is unknown).
     "process_pause_after_read_long": {"*": (PREVENTED,)},
     # legacy: progress committed, license not (seen by others); the hook catches up on waking. redis: the
