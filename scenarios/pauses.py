@@ -51,7 +51,7 @@ class PauseLimits:
         return self.named() | {"redis_lock_ttl + lock_timeout": self.redis_lock_ttl_s + self.lock_timeout_s}
 
 
-LIMITS = PauseLimits(redis_lock_ttl_s=0.2, lock_timeout_s=0.45, idle_in_transaction_s=0.92)
+LIMITS = PauseLimits(redis_lock_ttl_s=0.15, lock_timeout_s=0.5, idle_in_transaction_s=0.9)
 
 
 @dataclass(frozen=True)
@@ -81,9 +81,10 @@ POINTS = {
     BEFORE_COMMIT: "before commit",
 }
 
-#: Within every limit; past the lease only; past the lease and lock_timeout (even counted from the lease's
-#: end); past the idle timeout too.
-SHORT, LEASE, LOCK, LONG = 0.08, 0.31, 0.78, 1.05
+#: Within every limit; past the lease only (leaving the other client a quarter second to act on the expired
+#: lease before A wakes); past the lease and lock_timeout (even counted from the lease's end); past the
+#: idle timeout too.
+SHORT, LEASE, LOCK, LONG = 0.04, 0.38, 0.78, 1.02
 
 PAUSE_CASES: tuple[PauseCase, ...] = (
     PauseCase("process_pause_after_guard", AFTER_GUARD, LEASE, "frozen after taking its lock, past the lease"),
