@@ -8,6 +8,7 @@ patch runs before any connection is made, so N users really hold N transactions 
 
 from __future__ import annotations
 
+import os
 import random
 from typing import Any
 
@@ -21,6 +22,7 @@ from locust.env import Environment  # noqa: E402
 from loadtests.clients import DirectClient, SystemClient  # noqa: E402
 from loadtests.common import SwarmContext, register_lifecycle  # noqa: E402
 from loadtests.shapes import StagesShape  # noqa: E402, F401  (Locust picks the shape up from this module)
+from plsync.limits import limits_from_env  # noqa: E402
 from system.config import SystemConfig  # noqa: E402
 from system.db import Database  # noqa: E402
 from system.strategies import StrategyContext, create_strategy  # noqa: E402
@@ -36,8 +38,9 @@ def open_strategy(environment: Environment, **_kw: Any) -> None:
         return
     opts = environment.parsed_options
     pool = opts.plsync_pool_size or max(8, int(opts.num_users or 8) + 4)
+    # The limits a parent hands down (e.g. a short Redis lease under the pause nemesis).
     config = SystemConfig(database_url=opts.plsync_database_url, redis_url=opts.plsync_redis_url,
-                          pool_size=pool, max_overflow=8)
+                          pool_size=pool, max_overflow=8, **limits_from_env(os.environ))
     db = Database.connect(config, application_name=f"plsync-swarm-{opts.plsync_strategy}")
     HOLDER["strategy"] = create_strategy(opts.plsync_strategy, StrategyContext(db=db, config=config))
     HOLDER["db"] = db

@@ -45,5 +45,7 @@ def invariant_failures(invariants: dict[str, Any]) -> list[str]:
     return [f"invariant {r['name']}: {r['violations']} violation(s)" for r in invariants["results"] if r["violations"]]
 
 
-def evaluate_swarm(stats: dict[str, Any], invariants: dict[str, Any]) -> list[str]:
-    return threshold_failures(stats) + invariant_failures(invariants)
+def evaluate_swarm(stats: dict[str, Any], invariants: dict[str, Any], *, faults_injected: bool = False) -> list[str]:
+    """Failure messages. Under an injected fault (a process frozen on purpose) waiting behind it is the point:
+    latency and failures are reported, not gated; the invariants still are."""
+    return ([] if faults_injected else threshold_failures(stats)) + invariant_failures(invariants)

@@ -83,14 +83,19 @@ def migrate_cmd(revision: Annotated[str, typer.Option("--revision", help="Target
 
 
 def _call_strategy(name: str, settings: HarnessSettings, call: Callable[[Any], T]) -> T:
-    """Open the system, run one call through the named strategy, close everything."""
+    """Open the system, run one call through the named strategy, close everything. A scenario may ask the
+    process to freeze itself at a checkpoint (PLSYNC_FREEZE_AT) and thaw it later."""
+    import os
+
     from plsync.session import open_system
+    from scenarios.freezer import freeze_plan_from_env
     from system.strategies import StrategyContext, create_strategy, strategy_class
 
-    strategy_class(name)  # an unknown name fails before any server starts
+    needs_redis = strategy_class(name).needs_redis  # an unknown name fails before any server starts
     settings.require_shared_redis([name])
-    with open_system(settings, with_redis=name == "redis") as system:
-        impl = create_strategy(name, StrategyContext(db=system.db, config=system.config))
+    with open_system(settings, with_redis=needs_redis) as system:
+        impl = create_strategy(name, StrategyContext(db=system.db, config=system.config,
+                                                     fault_point=freeze_plan_from_env(os.environ)))
         try:
             return call(impl)
         finally:
@@ -167,10 +172,11 @@ def serve_cmd(host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     from plsync.session import open_system
     from system.api.app import create_app
     from system.api.tokens import TokenCodec
+    from system.strategies import strategy_class
 
     settings = settings_from(database_url, database, redis_url)
     settings.require_shared_redis([strategy])
-    with open_system(settings, with_redis=strategy == "redis") as system:
+    with open_system(settings, with_redis=strategy_class(strategy).needs_redis) as system:
         # Its own pool, named plsync-api, sized for concurrent requests (the library default of 5 queues them).
         api = create_app(dataclasses.replace(system.config, pool_size=pool_size, max_overflow=8), strategy=strategy)
         admin = _first_admin(system)

@@ -26,7 +26,8 @@ from plsync.session import OpenSystem
 from plsync.swarm import SwarmOptions
 
 
-def swarm_cmd(strategy: Annotated[str, typer.Option("--strategy")] = "coupled",
+def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy", help="Repeat to run several "
+                                                                       "side by side; default coupled")] = None,
               shape: Annotated[str, typer.Option("--shape", help="uniform, hotspot, sync_storm or mixed")]
               = "hotspot",
               stages: Annotated[str, typer.Option("--stages", help="steady, ramp or spike")] = "steady",
@@ -37,6 +38,9 @@ def swarm_cmd(strategy: Annotated[str, typer.Option("--strategy")] = "coupled",
               students: Annotated[int, typer.Option("--students")] = 1000,
               hot_students: Annotated[int | None, typer.Option("--hot-students")] = None,
               workers: Annotated[int, typer.Option("--workers", help="0: local; N: master + N workers")] = 0,
+              nemesis: Annotated[str | None, typer.Option("--nemesis", help="pause: freeze a Locust worker "
+                                                          "(--workers 2+) or the API process (http) with SIGSTOP "
+                                                          "at random moments, past the Redis lease")] = None,
               compare_strategies: Annotated[bool, typer.Option("--compare-strategies")] = False,
               baselines: Annotated[bool, typer.Option("--baselines", help="Also measure pgbench and the HTTP "
                                                                           "ceiling, and report ratios")] = False,
@@ -48,12 +52,12 @@ def swarm_cmd(strategy: Annotated[str, typer.Option("--strategy")] = "coupled",
     from plsync.safety import require_disposable
     from plsync.session import open_system
     from plsync.swarm import run_swarm
-    from reports.swarm import cpu_table, swarm_table
+    from reports.swarm import cpu_table, remedy_lines, swarm_table
     from system.strategies import strategy_names
 
-    chosen = strategy_names() if compare_strategies else [strategy]
-    plans = [SwarmOptions(s, shape, users, spawn_rate, run_time, transport, stages, students, hot_students, workers)
-             for s in chosen]
+    chosen = strategy_names() if compare_strategies else list(dict.fromkeys(strategies or ["coupled"]))
+    plans = [SwarmOptions(s, shape, users, spawn_rate, run_time, transport, stages, students, hot_students, workers,
+                          nemesis=nemesis) for s in chosen]
     settings = settings_from(database_url, database, redis_url, disposable, runs_root=runs_dir)
     settings.require_shared_redis(chosen)
     run = RunDirectory.create(settings.runs_root, "swarm")
@@ -62,7 +66,8 @@ def swarm_cmd(strategy: Annotated[str, typer.Option("--strategy")] = "coupled",
         require_disposable(system.env, "replace the data with a swarm population")
         for plan in plans:
             note(f"swarm {plan.strategy}: {plan.users} {plan.transport} users, {plan.workload}, "
-                f"{plan.run_time_s}s{f', {plan.workers} workers' if plan.workers else ''}")
+             f"{plan.run_time_s}s{f', {plan.workers} workers' if plan.workers else ''}"
+             f"{f', nemesis {plan.nemesis}' if plan.nemesis else ''}")
             sub = RunDirectory(run.path / plan.strategy)
             result = run_swarm(system.env, system.config, plan, sub)
             sub.write_json("swarm", result)
@@ -73,7 +78,10 @@ def swarm_cmd(strategy: Annotated[str, typer.Option("--strategy")] = "coupled",
     if as_json:
         emit_json(results)
     else:
-        out.print(swarm_table(results, f"Swarm: {shape}, {users} users, {run_time}s ({transport})"))
+        out.print(swarm_table(results, f"Swarm: {shape}, {users} users, {run_time}s ({transport})"
+                                       f"{f', nemesis {nemesis}' if nemesis else ''}"))
+        for line in remedy_lines(results):
+            say(line)
         cpu = cpu_table(results)
         if cpu is not None:
             out.print(cpu)

@@ -28,8 +28,8 @@ RedisUrl = Annotated[str | None, typer.Option("--redis-url", envvar="PLSYNC_REDI
                                                    "redis strategy on a shared database).")]
 Disposable = Annotated[bool, typer.Option("--disposable", help="Allow destructive operations on a database "
                                                                  "plsync did not create.")]
-Strategy = Annotated[str, typer.Option("--strategy", help="legacy, coupled, advisory, redis, serializable, "
-                                                          "trigger")]
+Strategy = Annotated[str, typer.Option("--strategy", help="legacy, coupled, advisory, redis, redis_fenced, "
+                                                          "serializable, trigger")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 RunsDir = Annotated[Path, typer.Option("--runs-dir", envvar="PLSYNC_RUNS_DIR",
                                        help="Where run directories are created (default: ./runs).")]

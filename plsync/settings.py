@@ -40,6 +40,8 @@ class HarnessSettings:
               seed: int | None = None, env: Mapping[str, str] | None = None,
               **system_overrides: object) -> HarnessSettings:
         """Command-line values win over the environment, which wins over the defaults."""
+        from plsync.limits import limits_from_env
+
         env = os.environ if env is None else env
         url = database_url or env.get("PLSYNC_DATABASE_URL") or None
         mode = database or ("url" if url else "embedded")
@@ -49,15 +51,19 @@ class HarnessSettings:
                    disposable=disposable or env.get("PLSYNC_DISPOSABLE", "") in ("1", "true", "yes"),
                    runs_root=runs_root or Path(env.get("PLSYNC_RUNS_DIR", "runs")),
                    seed=seed if seed is not None else int(env.get("PLSYNC_SEED", "42")),
-                   api_secret=env.get("PLSYNC_API_SECRET") or None, system_overrides=dict(system_overrides))
+                   api_secret=env.get("PLSYNC_API_SECRET") or None,
+                   system_overrides={**limits_from_env(env), **system_overrides})
 
     def require_shared_redis(self, strategies: Iterable[str]) -> None:
-        """The ``redis`` strategy excludes only the processes that share its Redis. On a database other
-        processes use, a Redis started for this process alone would exclude nothing: refuse."""
-        if "redis" in strategies and self.database == "url" and not self.redis_url:
+        """A Redis strategy (``redis``, ``redis_fenced``) excludes only the processes that share its Redis. On a
+        database other processes use, a Redis started for this process alone would exclude nothing: refuse."""
+        from system.strategies import strategy_class
+
+        needing = [s for s in strategies if strategy_class(s).needs_redis]
+        if needing and self.database == "url" and not self.redis_url:
             raise ConfigurationError(
-                "the redis strategy on a shared database needs the Redis every other client of it uses: pass "
-                "--redis-url (or set PLSYNC_REDIS_URL); a Redis of this process alone would exclude nothing")
+                f"the {needing[0]} strategy on a shared database needs the Redis every other client of it uses: "
+                "pass --redis-url (or set PLSYNC_REDIS_URL); a Redis of this process alone would exclude nothing")
 
     def system_config(self, database_url: str, redis_url: str | None, *,
                       sync_log_dir: Path | None = None) -> SystemConfig:

@@ -34,7 +34,9 @@ from loadtests.ledger_sink import read_ledgers
 from loadtests.stages import stages_named
 from loadtests.thresholds import evaluate_swarm
 from loadtests.workloads import workload_named
+from plsync.limits import limits_to_env
 from plsync.rundir import RunDirectory, to_jsonable
+from scenarios.freezer import SWARM_NEMESES, PauseNemesis
 from scenarios.invariants import check_invariants
 from system.config import SystemConfig
 from system.db import Database
@@ -58,9 +60,17 @@ class SwarmOptions:
     hot_students: int | None = None
     workers: int = 0
     specialization: str = "PLAYER"
+    #: A fault injected during the run (``SWARM_NEMESES``), or None.
+    nemesis: str | None = None
 
     def __post_init__(self) -> None:
         strategy_class(self.strategy)
+        if self.nemesis is not None:
+            if self.nemesis not in SWARM_NEMESES:
+                raise ConfigurationError(f"unknown nemesis {self.nemesis!r} (choose from {', '.join(SWARM_NEMESES)})")
+            if self.transport == "direct" and self.workers < 2:
+                raise ConfigurationError("the pause nemesis freezes one Locust worker while the others carry on "
+                                         "(--workers 2 or more), or the API process (--transport http)")
         workload_named(self.workload)
         stages_named(self.stages)
         if self.transport not in ("direct", "http"):
@@ -103,6 +113,10 @@ class SwarmResult:
     #: CPU per request by process (Locust, API, PostgreSQL, the box) over the steady window; None when the
     #: swarm was too short to have one.
     cpu: CpuAccount | None = None
+    #: The strategy this one is the remedy of (compared side by side with it).
+    remedy_for: str | None = None
+    #: What the nemesis froze, when and for how long (None without one).
+    nemesis: dict[str, Any] | None = None
 
     @property
     def passed(self) -> bool:
@@ -114,6 +128,8 @@ class OpenTransactionSampler:
 
     def __init__(self, db: Database) -> None:
         self.db, self.peak = db, 0
+        #: Set once a swarm session is seen holding a transaction: the load is running.
+        self.busy = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -126,6 +142,8 @@ class OpenTransactionSampler:
                         "application_name = 'plsync-api') AND state IN ('active', 'idle in transaction')"
                     )).scalar_one()
                 self.peak = max(self.peak, int(now))
+                if now:
+                    self.busy.set()
             except Exception:  # the sampler must never fail the run it watches
                 pass
             self._stop.wait(0.05)
@@ -161,7 +179,8 @@ def _swarm_env(env: Environment, options: SwarmOptions, run: RunDirectory, secre
     return {**os.environ, **values}
 
 
-def start_api(env: Environment, strategy: str, log: Path, secret: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_api(env: Environment, strategy: str, log: Path, secret: str,
+              extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
     """``plsync serve`` on loopback, signing with ``secret`` (the one Locust mints its tokens with)."""
     port = free_port()
     args = [str(BIN / "plsync"), "serve", "--host", LOOPBACK, "--port", str(port), "--strategy", strategy,
@@ -170,7 +189,7 @@ def start_api(env: Environment, strategy: str, log: Path, secret: str) -> tuple[
         args += ["--redis-url", env.redis_url]
     with log.open("w") as err:
         proc = children.spawn(args, stdout=subprocess.DEVNULL, stderr=err,
-                              env={**os.environ, "PLSYNC_API_SECRET": secret})
+                              env={**os.environ, "PLSYNC_API_SECRET": secret, **(extra_env or {})})
     url = f"http://{LOOPBACK}:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -182,6 +201,14 @@ def start_api(env: Environment, strategy: str, log: Path, secret: str) -> tuple[
                 children.stop(proc, timeout=5)
                 raise ProvisioningError(f"the API did not start: {log.read_text()[-500:]}") from None
             time.sleep(0.1)
+
+
+def _freeze_targets(api: subprocess.Popen[bytes] | None, procs: list[subprocess.Popen[bytes]]) -> dict[str, int]:
+    """What the pause nemesis freezes: the API process (HTTP), else the Locust workers (never the master,
+    which only counts)."""
+    if api is not None:
+        return {"api": api.pid}
+    return {f"worker-{i}": proc.pid for i, proc in enumerate(procs[1:], 1)}
 
 
 def locust_commands(options: SwarmOptions, run: RunDirectory, host: str | None) -> list[list[str]]:
@@ -225,12 +252,16 @@ def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run
     admin = Database.connect(config, application_name="plsync-harness", pre_ping=True)
     api: subprocess.Popen[bytes] | None = None
     procs: list[subprocess.Popen[bytes]] = []
+    schedule = SWARM_NEMESES[options.nemesis] if options.nemesis else None
+    # The limits the nemesis is meant to outrun, for every process of the run.
+    limits = limits_to_env({"redis_lock_ttl_s": schedule.redis_lock_ttl_s}) if schedule else {}
+    nemesis: PauseNemesis | None = None
     try:
         baseline = prepare_population(admin, options, seed)
         host = None
         if options.transport == "http":
-            api, host = start_api(env, options.strategy, run.path / "api.log", config.api_secret)
-        child_env = _swarm_env(env, options, run, config.api_secret)
+            api, host = start_api(env, options.strategy, run.path / "api.log", config.api_secret, limits)
+        child_env = _swarm_env(env, options, run, config.api_secret) | limits
         with OpenTransactionSampler(admin) as sampler, CpuSampler(_process_groups(env, procs, api)) as cpu:
             for i, cmd in enumerate(locust_commands(options, run, host)):
                 # Every path Locust is given is absolute: its working directory is the run's, for
@@ -238,7 +269,14 @@ def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run
                 with (run.path / f"locust-{i}.log").open("w") as log:
                     procs.append(children.spawn(cmd, env=child_env, stdout=log, stderr=subprocess.STDOUT,
                                                 cwd=run.path))
-            procs[0].wait(timeout=options.run_time_s + 120)
+            if schedule is not None:
+                nemesis = PauseNemesis(_freeze_targets(api, procs), schedule, seed=seed, begin=sampler.busy,
+                                       duration_s=options.run_time_s).start()
+            try:
+                procs[0].wait(timeout=options.run_time_s + 120)
+            finally:
+                if nemesis is not None:
+                    nemesis.stop()  # every frozen process is thawed before the workers are awaited
             for worker in procs[1:]:
                 worker.wait(timeout=30)
         stats_file = run.path / "locust_stats.json"
@@ -257,7 +295,10 @@ def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run
             stats["operations"], ledger.counts(), ledger.retries(), sum("DeadlockDetected" in e for e in errors),
             report.get("lost_updates").amount, report.get("unacknowledged_writes").amount,
             report.violations("desynced_pairs"), sampler.peak, invariants,
-            evaluate_swarm(stats, invariants), timeline, _cpu_account(cpu, timeline, options.users))
+            evaluate_swarm(stats, invariants, faults_injected=nemesis is not None), timeline,
+            _cpu_account(cpu, timeline, options.users), strategy_class(options.strategy).remedy_for,
+            None if nemesis is None else {"name": options.nemesis, "redis_lock_ttl_s": schedule.redis_lock_ttl_s
+                                          if schedule else None, "freezes": nemesis.events})
         return result
     finally:
         for proc in procs:

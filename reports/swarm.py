@@ -7,10 +7,35 @@ from typing import Any
 from rich.table import Table
 
 
+def _frozen(r: dict[str, Any]) -> str:
+    """The nemesis's work in one cell: how many freezes, how many seconds in all."""
+    nemesis = r.get("nemesis")
+    if not nemesis:
+        return "-"
+    freezes = [f for f in nemesis["freezes"] if "frozen_s" in f]
+    return f"{len(freezes)} x, {sum(f['frozen_s'] for f in freezes):.1f}s"
+
+
+def remedy_lines(results: list[dict[str, Any]]) -> list[str]:
+    """A remedy beside the strategy it fixes, from one run: what it costs (req/s, p99) and what it buys."""
+    by_name = {r["strategy"]: r for r in results}
+    lines = []
+    for r in results:
+        base = by_name.get(r.get("remedy_for") or "")
+        if base is None:
+            continue
+        rps = r["rps"] / base["rps"] if base["rps"] else float("nan")
+        p99 = r["p99_ms"] / base["p99_ms"] if base["p99_ms"] else float("nan")
+        lines.append(f"{r['strategy']} (remedy of {base['strategy']}): {rps:.2f}x the req/s, {p99:.2f}x the p99; "
+                     f"lost XP {r['lost_xp']} vs {base['lost_xp']}, desynced {r['desynced_pairs']} vs "
+                     f"{base['desynced_pairs']}")
+    return lines
+
+
 def swarm_table(results: list[dict[str, Any]], title: str = "Swarm") -> Table:
     table = Table(title=title)
     for header in ("strategy", "users", "req/s", "p50 ms", "p95 ms", "p99 ms", "failed", "retries", "lost XP",
-                   "desynced", "open txns", "verdict"):
+                   "desynced", "open txns", "frozen", "verdict"):
         table.add_column(header, justify="left" if header in ("strategy", "verdict") else "right", no_wrap=True)
     for r in results:
         ok = not r["failures_of_gates"]
@@ -18,7 +43,7 @@ def swarm_table(results: list[dict[str, Any]], title: str = "Swarm") -> Table:
         table.add_row(r["strategy"], str(r["users"]), f"{r['rps']:.0f}",
                       f"{r['p50_ms']:.0f}", f"{r['p95_ms']:.0f}", f"{r['p99_ms']:.0f}", str(r["failures"]),
                       str(r["retries"]), f"[{style}]{r['lost_xp']}[/]", f"[{style}]{r['desynced_pairs']}[/]",
-                      str(r["max_open_transactions"]), f"[{style}]{'pass' if ok else 'FAIL'}[/]")
+                      str(r["max_open_transactions"]), _frozen(r), f"[{style}]{'pass' if ok else 'FAIL'}[/]")
     return table
 
 
@@ -31,6 +56,9 @@ def swarm_markdown(results: list[dict[str, Any]]) -> list[str]:
         lines.append(f"| {r['strategy']} | {r['workload']} | {r['users']} | {r['rps']:.0f} | {r['p95_ms']:.0f} | "
                      f"{r['p99_ms']:.0f} | {r['failures']} | {r['retries']} | {r['lost_xp']} | {r['desynced_pairs']} "
                      f"| {verdict} |")
+    remedies = remedy_lines(results)
+    if remedies:
+        lines += ["", *[f"- {line}" for line in remedies]]
     return lines
 
 

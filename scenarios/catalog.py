@@ -3,12 +3,39 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from scenarios import edge_cases as edge
 from scenarios import fault_cases as faults
+from scenarios.pause_steps import run_pause
+from scenarios.pauses import PAUSE_CASES
 from scenarios.scenario import OCCURRED, OUTCOMES, PREVENTED, REPAIRED, TRANSIENT, Scenario
 
 ANY = OUTCOMES  # randomized variants: measured, luck not asserted
+
+#: What a client frozen mid-level-up leaves behind, per case and strategy (docs/pauses.md says why).
+#: Protection tied to the database (row, advisory and fence locks, SERIALIZABLE, one atomic UPDATE)
+#: holds while its holder sleeps; a lease (the Redis lock) runs out under it.
+PAUSE_EXPECTED: dict[str, dict[str, tuple[str, ...]]] = {
+    # Nothing read yet: whoever runs meanwhile commits first and the frozen client reads after it.
+    "process_pause_after_guard": {"*": (PREVENTED,)},
+    # legacy's read takes no lock: the other client commits, the frozen one writes totals from its stale read.
+    "process_pause_after_read_short": {"legacy": (OCCURRED,), "*": (PREVENTED,)},
+    # ...and once the Redis lease runs out, redis is as unprotected as legacy. Behind a database lock the
+    # others are told they failed past lock_timeout, try again, and still wait for the frozen holder.
+    "process_pause_after_read": {"legacy": (OCCURRED,), "redis": (OCCURRED,), "*": (PREVENTED,)},
+    # The server ends the frozen session: its stale write never lands (it is told the outcome is unknown).
+    "process_pause_after_read_long": {"*": (PREVENTED,)},
+    # legacy: progress committed, license not (seen by others); the hook catches up on waking. redis: the
+    # other client reads before the frozen write commits, waits for its row lock, then overwrites it.
+    "process_pause_between_writes": {"legacy": (TRANSIENT,), "redis": (OCCURRED,), "*": (PREVENTED,)},
+    "process_pause_before_commit": {"legacy": (OCCURRED,), "redis": (OCCURRED,), "*": (PREVENTED,)},
+}
+
+PAUSES: tuple[Scenario, ...] = tuple(
+    Scenario(case.name, "process_pause", case.description, partial(run_pause, case=case), PAUSE_EXPECTED[case.name],
+             tags=("nemesis", "pause"))
+    for case in PAUSE_CASES)
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("interrupted_license_upgrade", "state_management", "license written, then the database fails",
@@ -41,6 +68,7 @@ SCENARIOS: tuple[Scenario, ...] = (
              faults.concurrent_level_up_randomized, {"legacy": ANY, "*": (PREVENTED,)}, randomized=True),
     Scenario("duplicate_auto_sync_randomized", "concurrency", "6 sessions sync one pair, 7 rounds",
              faults.duplicate_auto_sync_randomized, {"legacy": ANY, "*": (PREVENTED,)}, randomized=True),
+    *PAUSES,
 )
 
 
@@ -77,6 +105,10 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("001", "desync_after_rollback", "coupled", PREVENTED, "Impossible after the Coupling Enforcer"),
     Claim("001", "concurrent_level_up", "coupled", PREVENTED, "Serialized by pessimistic locking"),
     Claim("001", "interrupted_license_upgrade", "coupled", PREVENTED, "Full rollback"),
+    Claim("000", "process_pause_after_read", "redis", PREVENTED,
+          "Rule 3 (ConcurrencyGuard): prevents concurrent operations on same resource using distributed locks"),
+    Claim("001", "process_pause_before_commit", "coupled", PREVENTED,
+          "Pessimistic locking: other transactions WAIT until this one completes; race conditions eliminated"),
 )
 
 

@@ -16,11 +16,11 @@ from system.strategies.base import FaultPoint
 
 class StrategyRunner:
     def __init__(self, config: SystemConfig, strategy_name: str, *, connections: int | None = None,
-                 fault_point: FaultPoint | None = None) -> None:
+                 fault_point: FaultPoint | None = None, application_name: str | None = None) -> None:
         if connections is not None:
             config = dataclasses.replace(config, pool_size=connections, max_overflow=max(4, connections // 4))
         self.config = config
-        self.db = Database.connect(config, application_name=f"plsync-{strategy_name}")
+        self.db = Database.connect(config, application_name=application_name or f"plsync-{strategy_name}")
         try:
             self.strategy: Strategy = create_strategy(
                 strategy_name, StrategyContext(db=self.db, config=config, fault_point=fault_point))

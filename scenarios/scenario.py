@@ -61,9 +61,10 @@ class ScenarioEnv:
 
     @contextmanager
     def strategy(self, fault: FaultPoint | None = None, *, connections: int = 8,
-                 **overrides: Any) -> Iterator[Strategy]:
+                 application_name: str | None = None, **overrides: Any) -> Iterator[Strategy]:
         config = dataclasses.replace(self.config, **overrides)
-        with StrategyRunner(config, self.strategy_name, connections=connections, fault_point=fault) as runner:
+        with StrategyRunner(config, self.strategy_name, connections=connections, fault_point=fault,
+                            application_name=application_name) as runner:
             yield runner.strategy
 
     def sql(self, statement: str, **params: Any) -> list[Any]:

@@ -30,6 +30,9 @@ class SystemConfig:
     lock_timeout_s: float = 10.0
     #: Statement timeout for every connection (milliseconds, 0 = none).
     statement_timeout_ms: int = 0
+    #: The server ends a session left idle inside a transaction this long (milliseconds; 0 = the
+    #: server's own setting). A client frozen mid-transaction loses its session and its locks.
+    idle_in_transaction_timeout_ms: int = 0
     #: Attempts of a SERIALIZABLE transaction before ConcurrencyError.
     serializable_max_attempts: int = 20
     #: Redis lock time-to-live (seconds): a holder that dies frees the lock after this.
@@ -63,6 +66,10 @@ class SystemConfig:
                                      "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
         if self.api_token_ttl_s <= 0 or self.api_caller_cache_s < 0:
             raise ConfigurationError("api_token_ttl_s must be positive and api_caller_cache_s non-negative")
+        if self.idle_in_transaction_timeout_ms < 0:
+            raise ConfigurationError("idle_in_transaction_timeout_ms cannot be negative")
+        if self.redis_lock_ttl_s <= 0:
+            raise ConfigurationError(f"redis_lock_ttl_s must be positive, got {self.redis_lock_ttl_s}")
 
     def sqlalchemy_url(self) -> URL:
         return parse_database_url(self.database_url)

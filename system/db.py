@@ -20,6 +20,8 @@ def create_db_engine(config: SystemConfig, *, isolation_level: str | None = None
     options = [f"-c lock_timeout={int(config.lock_timeout_s * 1000)}"]
     if config.statement_timeout_ms:
         options.append(f"-c statement_timeout={config.statement_timeout_ms}")
+    if config.idle_in_transaction_timeout_ms:
+        options.append(f"-c idle_in_transaction_session_timeout={config.idle_in_transaction_timeout_ms}")
     connect_args: dict[str, object] = {"connect_timeout": 5, "application_name": application_name}
     connect_args["options"] = " ".join(options)
     kwargs: dict[str, object] = {

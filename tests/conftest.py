@@ -136,13 +136,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    from tests.system.test_concurrency import MEASURED
+    from tests.system.test_concurrency import MEASURED, PAUSED
 
-    if not MEASURED:
-        return
-    terminalreporter.section("concurrent level-ups on one student (16 threads x 50)")
-    for row in MEASURED:
-        terminalreporter.write_line("  ".join(f"{k}={v}" for k, v in row.items()))
+    for title, rows in (("concurrent level-ups on one student (16 threads x 50)", MEASURED),
+                        ("the same race, 8 threads x 20, one lock holder frozen past its Redis lease", PAUSED)):
+        if rows:
+            terminalreporter.section(title)
+            for row in rows:
+                terminalreporter.write_line("  ".join(f"{k}={v}" for k, v in row.items()))
 
 
 @pytest.fixture

@@ -10,10 +10,13 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+AFTER_GUARD = "after_guard"                    # the strategy's own lock is taken (Redis, advisory), or
+#                                                the transaction opened where it has none; nothing read yet
 AFTER_PROGRESS_READ = "after_progress_read"    # progress row read, nothing written yet
 AFTER_PROGRESS_WRITE = "after_progress_write"  # progress written, license not yet
 AFTER_LICENSE_WRITE = "after_license_write"    # license written, progress not yet
 AFTER_SYNC_READ = "after_sync_read"            # a pair sync has read both rows, written nothing
+BEFORE_COMMIT = "before_commit"                # everything written and flushed, COMMIT not yet sent
 
 #: Called with the point's name and the session of the transaction the point lies in.
 Checkpoint = Callable[[str, Session | None], None]

@@ -24,6 +24,7 @@ from system.errors import (
     InvalidInputError,
     PlsyncError,
 )
+from system.services.checkpoints import AFTER_GUARD, BEFORE_COMMIT
 from system.services.types import (
     AdvanceLicenseRequest,
     Direction,
@@ -94,6 +95,10 @@ def typed_errors() -> Iterator[None]:
 class Strategy(ABC):
     name: ClassVar[str]
     description: ClassVar[str]
+    #: Whether it locks in Redis: every process that shares the database must share that Redis.
+    needs_redis: ClassVar[bool] = False
+    #: The strategy this one is the remedy of (shown side by side with it), if any.
+    remedy_for: ClassVar[str | None] = None
 
     def __init__(self, ctx: StrategyContext) -> None:
         self.ctx = ctx
@@ -113,8 +118,12 @@ class Strategy(ABC):
         """Release what the strategy opened itself (the database belongs to the caller)."""
 
     def transaction(self, work: Callable[[Session], T], *, prepare: Callable[[Session], None] | None = None,
-                    isolation_level: str | None = None) -> T:
-        """Run ``work`` in one transaction: commit on success, roll back whole and raise a typed error."""
+                    isolation_level: str | None = None, guard_reached: bool = False) -> T:
+        """Run ``work`` in one transaction: commit on success, roll back whole and raise a typed error.
+
+        ``prepare`` runs first (a lock, a fence). The checkpoints AFTER_GUARD (unless the caller already
+        reached it, ``guard_reached``) and BEFORE_COMMIT bracket ``work``.
+        """
         bind = self.db.engine
         if isolation_level is not None:  # one option engine per level, sharing the pool (not one per call)
             bind = self._binds.get(isolation_level) or self._binds.setdefault(
@@ -122,7 +131,13 @@ class Strategy(ABC):
         with typed_errors(), self.db.sessions(bind=bind) as session, session.begin():
             if prepare is not None:
                 prepare(session)
-            return work(session)
+            if not guard_reached:
+                self.ctx.at(AFTER_GUARD, session)
+            result = work(session)
+            if self.ctx.fault_point is not None:
+                session.flush()  # BEFORE_COMMIT means every write has reached the server
+                self.ctx.at(BEFORE_COMMIT, session)
+            return result
 
 
 _REGISTRY: dict[str, type[Strategy]] = {}

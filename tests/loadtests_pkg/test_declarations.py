@@ -29,6 +29,11 @@ def test_workloads_and_options_refuse_nonsense() -> None:
         SwarmOptions(users=1000)
     with pytest.raises(ConfigurationError, match="unknown transport"):
         SwarmOptions(transport="carrier-pigeon")
+    with pytest.raises(ConfigurationError, match="unknown nemesis"):
+        SwarmOptions(workers=2, nemesis="meteor")
+    with pytest.raises(ConfigurationError, match="--workers 2 or more"):
+        SwarmOptions(nemesis="pause")  # freezing the only Locust process leaves nobody to race it
+    assert SwarmOptions(transport="http", nemesis="pause").nemesis == "pause"
 
 
 def test_thresholds_decide_from_stats_and_invariants() -> None:
@@ -43,5 +48,7 @@ def test_thresholds_decide_from_stats_and_invariants() -> None:
     clean = {"requests": 10, "failures": 0, "operations": {"level_up": {"requests": 10, "failures": 0,
                                                                           "p95_ms": 5, "p99_ms": 9}}}
     assert evaluate_swarm(clean, {"results": []}) == []
+    # A process frozen on purpose makes others wait and fail: reported, not gated; the invariants still are.
+    assert evaluate_swarm(stats, invariants, faults_injected=True) == ["invariant lost_updates: 3 violation(s)"]
     with pytest.raises(ValueError, match="unknown metric"):
         SwarmThreshold("x", "p42_ms", "*", 1)

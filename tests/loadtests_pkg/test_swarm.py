@@ -43,6 +43,20 @@ def test_swarm_smoke(strategy: str, transport: str, workers: int, db: Database, 
     assert result.passed, result.failures_of_gates
 
 
+@pytest.mark.slow
+def test_swarm_under_the_pause_nemesis(db: Database, config: SystemConfig, tmp_path: Path) -> None:
+    """A Locust worker is frozen (SIGSTOP) past the Redis lease at random moments while the other works on the
+    same hot students: the fenced remedy loses nothing, and every frozen worker was thawed."""
+    options = SwarmOptions(strategy="redis_fenced", workload="hotspot", users=8, spawn_rate=8, run_time_s=6,
+                           students=40, workers=2, nemesis="pause")
+    result = run_swarm(_env(db, config), config, options, RunDirectory(tmp_path))
+    assert result.nemesis is not None and result.remedy_for == "redis"
+    freezes = result.nemesis["freezes"]
+    assert freezes and all(f["frozen_s"] > result.nemesis["redis_lock_ttl_s"] for f in freezes), freezes
+    assert result.requests > 20 and result.lost_xp == 0 and result.desynced_pairs == 0
+    assert result.passed, result.failures_of_gates
+
+
 def test_plain_locust_command_runs_headless(db: Database, config: SystemConfig, tmp_path: Path) -> None:
     prepare_population(db, SwarmOptions(students=20), 1)
     env = {**os.environ, "PLSYNC_DATABASE_URL": db.engine.url.render_as_string(hide_password=False),

@@ -69,4 +69,4 @@ def test_registry_refuses_a_second_strategy_with_a_taken_name() -> None:
 
     with pytest.raises(ValueError, match="registered twice"):
         register(Impostor)
-    assert strategy_names() == ["legacy", "coupled", "advisory", "redis", "serializable", "trigger"]
+    assert strategy_names() == ["legacy", "coupled", "advisory", "redis", "redis_fenced", "serializable", "trigger"]
