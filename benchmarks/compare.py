@@ -95,3 +95,18 @@ def compare_runs(before: Mapping[str, Any], after: Mapping[str, Any], checks: Se
         changes.append(Change(bench["name"], field, base["stats"][field], bench["stats"][field], sig, failed))
     unmatched += [f"gone: {b['name']}" for b in old.values()]
     return changes, unmatched
+
+
+def comparison_record(baseline: str, before: Mapping[str, Any], after: Mapping[str, Any],
+                      thresholds: Sequence[str]) -> dict[str, Any]:
+    """The comparison as JSON for the run directory: every change, and the regressions that fail the run."""
+    changes, unmatched = compare_runs(before, after, parse_thresholds(thresholds))
+    return {
+        "baseline": baseline, "thresholds": list(thresholds), "alpha": ALPHA,
+        "changes": [{"benchmark": c.benchmark, "field": c.field, "before_s": c.before_s, "after_s": c.after_s,
+                     "change": c.change, "test": c.significance.test, "p_value": c.significance.p_value,
+                     "significant": c.significance.significant, "regressions": c.regressions} for c in changes],
+        "unmatched": unmatched,
+        "regressions": [f"{c.benchmark}: {message} ({c.significance.test} p={c.significance.p_value:.3g})"
+                        for c in changes for message in c.regressions],
+    }
