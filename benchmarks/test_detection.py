@@ -99,7 +99,7 @@ def test_sync_status_staleness(bench: Bench, bench_db: BenchDatabase) -> None:
     try:
         bench.measure("sync_status_staleness", {"case": f"refresh_every_{REFRESH_EVERY_S * 1000:.0f}ms",
                                                 "users": bench_db.users}, desync_then_wait,
-                      prepare=lambda: (probe.put_back(bench_db), wait_for("synced")))
+                      prepare=lambda: (probe.put_back(bench_db), wait_for("synced")), heavy=True, warmup=0)
     finally:
         stop.set()
         thread.join()

@@ -34,8 +34,8 @@ def test_seed_population(bench: Bench, populations: Populations, scale_users: in
         with measured() as memory:
             summary = bench.measure("seed_population", {"users": scale_users}, lambda: populate(engine, spec),
                                     prepare=empty, ceiling=lambda: raw.execute("seed_population", 1, scale_users),
-                                    heavy=True, rounds=bench.rounds_at(scale_users),
-                                    warmup=0 if scale_users >= 100_000 else 1, curve="seed_population")
+                                    heavy=True, rounds=bench.rounds_at(scale_users), warmup=0,
+                                    curve="seed_population")
         bench.annotate(peak_rss_mb=round(memory.rss_peak_mb, 1), rss_growth_mb=round(memory.rss_growth_mb, 1))
     finally:
         raw.close()
