@@ -9,6 +9,7 @@ from system.errors import NotFoundError
 from system.models import SpecializationProgress, UserLicense
 from system.services.catalog import load_rules, specialization_ids
 from system.services.checkpoints import AFTER_SYNC_READ, Checkpoint, reach
+from system.services.fast_sync import sync_pair_fast
 from system.services.license_service import record_license_created, set_license_level
 from system.services.rows import ensure_license, ensure_progress, get_license, get_progress
 from system.services.rules import AuditLogger, require_user
@@ -33,10 +34,14 @@ _DESYNC_SQL = """
 """
 
 
+SYNC_REASONS = {Direction.PROGRESS_TO_LICENSE: "progress to license sync",
+            Direction.LICENSE_TO_PROGRESS: "license to progress sync"}
+
+
 class ProgressLicenseSyncService:
     def sync_progress_to_license(self, *, session: Session, user_id: int, specialization: str,
                                  synced_by: int | None = None, lock: bool = False,
-                                 reason: str = "progress to license sync",
+                                 reason: str = SYNC_REASONS[Direction.PROGRESS_TO_LICENSE],
                                  held: tuple[SpecializationProgress, UserLicense | None] | None = None,
                                  checkpoint: Checkpoint | None = None) -> SyncResult:
         """Make the license match progress (creating it when missing). In sync already = success.
@@ -72,7 +77,7 @@ class ProgressLicenseSyncService:
         return SyncResult(user_id, specialization, direction, "updated", before, level)
 
     def sync_license_to_progress(self, *, session: Session, user_id: int, specialization: str,
-                                 lock: bool = False, reason: str = "license to progress sync",
+                                 lock: bool = False, reason: str = SYNC_REASONS[Direction.LICENSE_TO_PROGRESS],
                                  checkpoint: Checkpoint | None = None) -> SyncResult:
         """Make progress match the license (creating progress when missing). In sync already = success."""
         lic = get_license(session=session, user_id=user_id, specialization=specialization, lock=lock)
@@ -100,8 +105,14 @@ class ProgressLicenseSyncService:
 
     def sync_pair(self, *, session: Session, user_id: int, specialization: str, direction: Direction,
                   lock: bool = False, synced_by: int | None = None,
-                  checkpoint: Checkpoint | None = None) -> SyncResult:
-        """Sync one pair in ``direction``; a pair with only one row is completed from that row."""
+                  checkpoint: Checkpoint | None = None, fast: bool = True) -> SyncResult:
+        """Sync one pair in ``direction``; a pair with only one row is completed from that row. With both
+        rows present, ``fast`` takes the two-statement path (system.services.fast_sync)."""
+        if fast:
+            done = sync_pair_fast(session, user_id, specialization, direction, lock=lock, synced_by=synced_by,
+                                  reason=SYNC_REASONS[direction], checkpoint=checkpoint)
+            if done is not None:
+                return done
         has_progress = get_progress(session=session, user_id=user_id, specialization=specialization,
                                     lock=False) is not None
         has_license = get_license(session=session, user_id=user_id, specialization=specialization,
