@@ -60,8 +60,8 @@ class Profile:
 PROFILES: dict[str, Profile] = {p.name: p for p in (
     Profile("smoke", "every stage at small scale, in about a minute", latency_ops=100, threads=4, ops_per_thread=10,
             users=2000, swarm_users=16, swarm_seconds=1, swarm_students=100, randomized_scenarios=False,
-            bench_users=2000, bench_rounds=3, bench_heavy_rounds=2, bench_desyncs=(20, 200),
-            bench_scale=(500, 2000)),
+            bench_users=1000, bench_rounds=3, bench_heavy_rounds=2, bench_desyncs=(20, 100),
+            bench_scale=(200, 1000)),
     Profile("standard", "the default: every stage at the sizes CI can afford", latency_ops=1000, threads=16,
             ops_per_thread=50, users=10_000, swarm_users=32, swarm_seconds=10, swarm_students=200,
             randomized_scenarios=True),

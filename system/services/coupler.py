@@ -18,7 +18,7 @@ from system.services.license_service import LicenseService, record_license_creat
 from system.services.rows import ensure_license, ensure_progress, get_license, get_progress
 from system.services.rules import AuditLogger, BoundaryValidator, require_user
 from system.services.specialization_service import SpecializationService
-from system.services.sync_service import SYNC_REASONS, ProgressLicenseSyncService
+from system.services.sync_service import ProgressLicenseSyncService
 from system.services.types import (
     AdvanceLicenseRequest,
     ConsistencyStatus,
@@ -113,9 +113,10 @@ class ProgressLicenseCoupler:
         """Fix a desynced pair; ``source`` is 'progress' or 'license' (the side that wins)."""
         direction = Direction.PROGRESS_TO_LICENSE if source == "progress" else Direction.parse(
             "license_to_progress" if source == "license" else source)
-        # Both rows present (nearly always): one statement reads and locks them, progress then license.
+        # One statement reads (and locks, progress then license) both rows; the general path is left for a
+        # pair with neither row, or a partner created by someone else meanwhile.
         fast = sync_pair_fast(session, user_id, specialization, direction, lock=self.lock_rows,
-                              reason=SYNC_REASONS[direction], checkpoint=checkpoint)
+                              checkpoint=checkpoint)
         if fast is not None:
             return fast
         self._lock_pair(session, user_id, specialization)

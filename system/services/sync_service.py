@@ -9,7 +9,7 @@ from system.errors import NotFoundError
 from system.models import SpecializationProgress, UserLicense
 from system.services.catalog import load_rules, specialization_ids
 from system.services.checkpoints import AFTER_SYNC_READ, Checkpoint, reach
-from system.services.fast_sync import sync_pair_fast
+from system.services.fast_sync import SYNC_REASONS, sync_pair_fast
 from system.services.license_service import record_license_created, set_license_level
 from system.services.rows import ensure_license, ensure_progress, get_license, get_progress
 from system.services.rules import AuditLogger, require_user
@@ -32,10 +32,6 @@ _DESYNC_SQL = """
        {spec_filter}
      ORDER BY 1, 2
 """
-
-
-SYNC_REASONS = {Direction.PROGRESS_TO_LICENSE: "progress to license sync",
-            Direction.LICENSE_TO_PROGRESS: "license to progress sync"}
 
 
 class ProgressLicenseSyncService:
@@ -106,11 +102,11 @@ class ProgressLicenseSyncService:
     def sync_pair(self, *, session: Session, user_id: int, specialization: str, direction: Direction,
                   lock: bool = False, synced_by: int | None = None,
                   checkpoint: Checkpoint | None = None, fast: bool = True) -> SyncResult:
-        """Sync one pair in ``direction``; a pair with only one row is completed from that row. With both
-        rows present, ``fast`` takes the two-statement path (system.services.fast_sync)."""
+        """Sync one pair in ``direction``; a pair with only one row is completed from that row. ``fast``
+        takes the two-statement path (system.services.fast_sync) wherever it can."""
         if fast:
             done = sync_pair_fast(session, user_id, specialization, direction, lock=lock, synced_by=synced_by,
-                                  reason=SYNC_REASONS[direction], checkpoint=checkpoint)
+                                  checkpoint=checkpoint)
             if done is not None:
                 return done
         has_progress = get_progress(session=session, user_id=user_id, specialization=specialization,

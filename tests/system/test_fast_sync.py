@@ -53,3 +53,27 @@ def test_fast_and_general_paths_write_the_same_rows(db: Database, students: list
     with db.transaction() as session:
         again = SYNC.sync_pair(session=session, user_id=fast_user, specialization="PLAYER", direction=direction)
     assert again.action == "already_in_sync"
+
+
+@pytest.mark.parametrize("missing", ["user_licenses", "specialization_progress"])
+@pytest.mark.parametrize("direction", list(Direction))
+def test_a_missing_partner_is_created_the_same_way_by_both_paths(db: Database, students: list[int], missing: str,
+                                                                 direction: Direction) -> None:
+    fast_user, general_user = students[:2]
+    _desync(db, fast_user, general_user)  # progress at 3, the license at 1
+    column = "user_id" if missing == "user_licenses" else "student_id"
+    spec_column = "specialization_type" if missing == "user_licenses" else "specialization_id"
+    with db.transaction() as session:
+        session.execute(text("DELETE FROM license_progressions"))
+        session.execute(text(f"DELETE FROM {missing} WHERE {column} = ANY(:u) AND {spec_column} = 'PLAYER'"),
+                        {"u": [fast_user, general_user]})
+    results = []
+    for user, fast in ((fast_user, True), (general_user, False)):
+        with db.transaction() as session:
+            results.append(SYNC.sync_pair(session=session, user_id=user, specialization="PLAYER",
+                                          direction=direction, lock=True, fast=fast))
+    level = 3 if missing == "user_licenses" else 1  # created from the row that is there, whatever the direction
+    assert [(r.action, r.level_before, r.level_after) for r in results] == [("created", None, level)] * 2
+    assert [r.direction for r in results] == [Direction.PROGRESS_TO_LICENSE if missing == "user_licenses"
+                                              else Direction.LICENSE_TO_PROGRESS] * 2
+    assert _written(db, fast_user)[1:] == _written(db, general_user)[1:]
