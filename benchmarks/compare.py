@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_benchmark.utils import RegressionCheck, parse_compare_fail
-from scipy import stats as scipy_stats
 
 ALPHA = 0.05
 
@@ -44,6 +43,8 @@ class Significance:
 
 def significance(before: Mapping[str, Any], after: Mapping[str, Any]) -> Significance:
     """Two pytest-benchmark ``stats`` objects: on their rounds when both have them, else on their summaries."""
+    from scipy import stats as scipy_stats  # imported when needed: it costs seconds on a busy machine
+
     a, b = before.get("data") or [], after.get("data") or []
     if len(a) >= 2 and len(b) >= 2:
         result = scipy_stats.mannwhitneyu(b, a, alternative="two-sided")

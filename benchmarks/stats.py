@@ -9,8 +9,6 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scipy import stats as scipy_stats
-
 #: pyperf's rules: a standard deviation of 10 % of the mean or more, or a minimum or maximum 50 % or more
 #: away from the mean, marks a result unstable.
 STDEV_LIMIT = 0.10
@@ -97,6 +95,8 @@ def fit_exponent(operation: str, sizes: Sequence[int], seconds: Sequence[float])
         raise ValueError(f"{operation}: need at least two different sizes to fit an exponent")
     if min(sizes) <= 0 or min(seconds) <= 0:
         raise ValueError(f"{operation}: sizes and times must be positive")
+    from scipy import stats as scipy_stats  # imported when needed: it costs seconds on a busy machine
+
     fit = scipy_stats.linregress([math.log(n) for n in sizes], [math.log(s) for s in seconds])
     r_squared = float(fit.rvalue) ** 2 if len(sizes) > 2 else 1.0
     return ScaleFit(operation, list(sizes), list(seconds), float(fit.slope), r_squared)
