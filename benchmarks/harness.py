@@ -52,6 +52,8 @@ class Bench:
 
         count = rounds or (self.session.heavy_rounds if heavy else self.session.rounds)
         result = self.benchmark.pedantic(target, setup=setup, rounds=count, warmup_rounds=warmup)
+        if not self.benchmark.enabled:  # --benchmark-disable: the target ran once, as a plain test
+            return result
         seconds = list(self.benchmark.stats.stats.data)
         extra = judge(operation, params, seconds, raw_seconds[warmup:])
         if curve is not None:
