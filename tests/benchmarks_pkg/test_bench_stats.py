@@ -137,3 +137,18 @@ def test_scale_fits_come_from_the_rows_of_a_curve() -> None:
     rows.append({"curve": None, "size": None, "median_ms": 1.0})
     [fit] = scale_fits(rows)
     assert (fit.operation, fit.sizes) == ("seed", [1000, 10_000]) and fit.exponent == pytest.approx(1.0)
+
+
+def test_profiles_size_the_benchmarks_and_refuse_impossible_sizes() -> None:
+    from plsync.profiles import profile_named
+    from system.errors import ConfigurationError
+
+    smoke, standard, full = (profile_named(n) for n in ("smoke", "standard", "full"))
+    assert (standard.bench_users, standard.bench_desyncs, standard.bench_slow) == (10_000, (100, 1000), False)
+    assert full.bench_slow and max(full.bench_scale) == 1_000_000 and smoke.bench_rounds < standard.bench_rounds
+    with pytest.raises(ConfigurationError, match="at most a tenth of bench_users"):
+        smoke.with_overrides(bench_desyncs=(400,))
+    with pytest.raises(ConfigurationError, match="multiple of 4"):
+        smoke.with_overrides(bench_desyncs=(10,))
+    with pytest.raises(ConfigurationError, match="two or more sizes"):
+        smoke.with_overrides(bench_scale=(1000,))
