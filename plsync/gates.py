@@ -99,22 +99,27 @@ class FieldGate:
 
 @dataclass(frozen=True)
 class TargetGate:
-    """Each latency summary in ``source`` against its documented target (benchmarks/targets.py)."""
+    """Each measurement in ``source`` against the documented target that covers it (benchmarks/targets.py);
+    a measurement no target covers is not gated. An unstable measurement (pyperf's rules) says so."""
 
     source: str
     name: str = "documented latency target"
+    #: Keys naming a measurement's subject (those it lacks are left out).
+    per: tuple[str, ...] = ("strategy",)
 
     def check(self, stage: str, data: Any) -> list[GateOutcome]:
         outcomes = []
         for summary in data:
-            target = target_for(summary["operation"])
+            target = target_for(summary["operation"], summary)
             if target is None:
                 continue
             observed = summary[target.metric]
             status = PASS if target.fails(observed) is None else FAIL
-            outcomes.append(GateOutcome(stage, target.name, summary["strategy"], status, observed,
-                                        f"{target.metric} <= {target.max_ms:g} ms", f"{self.source}.json",
-                                        f" [{target.source}]"))
+            subject = "/".join(str(summary[k]) for k in self.per if summary.get(k) is not None)
+            unstable = summary.get("unstable") or []
+            note = f" [{target.source}]" + (f" [unstable: {'; '.join(unstable)}]" if unstable else "")
+            outcomes.append(GateOutcome(stage, target.name, subject, status, observed,
+                                        f"{target.metric} <= {target.max_ms:g} ms", f"{self.source}.json", note))
         return outcomes
 
 

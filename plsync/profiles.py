@@ -25,6 +25,15 @@ class Profile:
     swarm_students: int
     #: Whether the scenario matrix includes its randomized variants (N sessions x M iterations).
     randomized_scenarios: bool
+    #: The benchmark suites (benchmarks/): population (a tenth of it desynced), rounds of the quick
+    #: operations and of the heavy ones (bulk repair, the job, seeding), the bulk-repair cases in desyncs,
+    #: the sizes of the scale curves, and whether the long (``slow``) benchmarks run.
+    bench_users: int = 10_000
+    bench_rounds: int = 20
+    bench_heavy_rounds: int = 6
+    bench_desyncs: tuple[int, ...] = (100, 1000)
+    bench_scale: tuple[int, ...] = (1000, 10_000, 100_000, 1_000_000)
+    bench_slow: bool = False
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -33,6 +42,11 @@ class Profile:
                 raise ConfigurationError(f"profile {self.name}: {f.name} must be at least 1 (got {value})")
         if self.latency_ops < 2:
             raise ConfigurationError(f"profile {self.name}: latency_ops must be at least 2")
+        if any(d % 4 or d > self.bench_users // 10 for d in self.bench_desyncs):
+            raise ConfigurationError(f"profile {self.name}: each bench_desyncs case must be a multiple of 4 (one "
+                                     f"kind in four) and at most a tenth of bench_users ({self.bench_users})")
+        if len(set(self.bench_scale)) < 2 or min(self.bench_scale) < 100:
+            raise ConfigurationError(f"profile {self.name}: bench_scale needs two or more sizes of 100 or more")
         if self.swarm_users > 250:
             raise ConfigurationError(f"profile {self.name}: more than 250 swarm users exceed the server's "
                                      "connections")
@@ -45,13 +59,15 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (
     Profile("smoke", "every stage at small scale, in about a minute", latency_ops=100, threads=4, ops_per_thread=10,
-            users=2000, swarm_users=16, swarm_seconds=1, swarm_students=100, randomized_scenarios=False),
+            users=2000, swarm_users=16, swarm_seconds=1, swarm_students=100, randomized_scenarios=False,
+            bench_users=1000, bench_rounds=3, bench_heavy_rounds=2, bench_desyncs=(20, 100),
+            bench_scale=(200, 1000)),
     Profile("standard", "the default: every stage at the sizes CI can afford", latency_ops=1000, threads=16,
             ops_per_thread=50, users=10_000, swarm_users=32, swarm_seconds=10, swarm_students=200,
             randomized_scenarios=True),
     Profile("full", "the spec's headline scale: 10k users, 64-user hot-spot swarms for 60 s, every scenario",
             latency_ops=5000, threads=16, ops_per_thread=100, users=10_000, swarm_users=64, swarm_seconds=60,
-            swarm_students=1000, randomized_scenarios=True),
+            swarm_students=1000, randomized_scenarios=True, bench_rounds=50, bench_heavy_rounds=10, bench_slow=True),
 )}
 
 

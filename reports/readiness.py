@@ -9,6 +9,7 @@ from typing import Any
 from rich.console import RenderableType
 from rich.table import Table
 
+from reports.benchmarks import markdown_table, notes, rich_table
 from reports.matrix import matrix_markdown, matrix_table
 from reports.recovery import recovery_markdown, recovery_table
 from reports.run_reader import RunReader
@@ -97,6 +98,9 @@ def terminal_tables(run: RunReader) -> list[RenderableType]:
         tables.append(swarm_table(run.read_json("swarms"), "Hot-spot swarms (Locust, direct)"))
     if run.has("matrix"):
         tables.append(matrix_table(run.read_json("matrix")))
+    if run.has("benchmarks"):
+        tables.append(rich_table(run.read_json("benchmarks"), "Benchmarks: service path beside its raw-SQL ceiling "
+                                                             "(~ unstable by pyperf's rules)"))
     if run.has("verdict"):
         tables.append(stages_table(run))
     return tables
@@ -146,6 +150,14 @@ def markdown(run: RunReader, card: Scorecard | None = None) -> str:
         lines += ["## Hot-spot swarms (Locust, direct)", "", *swarm_markdown(run.read_json("swarms")), ""]
     if run.has("matrix"):
         lines += ["## Scenarios x strategies", "", *matrix_markdown(run.read_json("matrix")), ""]
+    if run.has("benchmarks"):
+        rows = run.read_json("benchmarks")
+        scale = run.get("benchmark_scale", [])
+        lines += ["## Benchmarks", "", "Medians and p99 in ms; the raw-SQL ceiling measured in the same rounds; "
+                  "`~` marks a result pyperf's rules call unstable.", "", *markdown_table(rows), ""]
+        lines += [f"- {line}" for line in notes(rows)] + [""]
+        lines += [f"- scale: {f['operation']}: time ~ size^{f['exponent']:.2f} ({f['verdict']})" for f in scale]
+        lines.append("")
     if run.has("orphans"):
         o = run.read_json("orphans")
         lines += ["## Orphan recovery", "",

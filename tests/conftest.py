@@ -12,10 +12,10 @@ from fixtures import cleanup
 from fixtures.population import add_students
 from fixtures.redis_server import RedisServer
 from fixtures.reset import truncate_data
+from fixtures.suite_server import SuiteServer
 from system import migrate
 from system.config import SystemConfig, parse_database_url
 from system.db import Database
-from tests.db_server import SuiteServer
 
 HYPOTHESIS_HOME = pytest.StashKey[Path]()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fixtures.population import add_students
-from plsync.gates import FieldGate, TargetGate
+from plsync.gates import FieldGate
 from plsync.progress import progress_bar
 from plsync.rundir import to_jsonable
 from plsync.stages.base import Stage, StageContext
@@ -53,8 +53,9 @@ def _per_strategy(name: str, field: str, op: str, value: float) -> FieldGate:
 
 STAGE = Stage(
     "strategies", "single-threaded latency and N threads on one student, per strategy", run,
+    # Its level-up latency is reported, not gated: 001's 10-50 ms is a lock hold time, which the
+    # benchmarks stage measures (lock_hold) and gates.
     gates=(
-        TargetGate("latency"),
         _per_strategy("lost XP", "lost_xp", "<=", 0),
         _per_strategy("desynced pairs", "desynced_pairs", "<=", 0),
         _per_strategy("invariant violations", "invariant_violations", "<=", 0),

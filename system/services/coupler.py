@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from system.services.catalog import load_rules
 from system.services.checkpoints import AFTER_LICENSE_WRITE, AFTER_PROGRESS_WRITE, Checkpoint, reach
 from system.services.fast_level_up import level_up_fast
+from system.services.fast_sync import sync_pair_fast
 from system.services.license_service import LicenseService, record_license_created, set_license_level
 from system.services.rows import ensure_license, ensure_progress, get_license, get_progress
 from system.services.rules import AuditLogger, BoundaryValidator, require_user
@@ -112,9 +113,15 @@ class ProgressLicenseCoupler:
         """Fix a desynced pair; ``source`` is 'progress' or 'license' (the side that wins)."""
         direction = Direction.PROGRESS_TO_LICENSE if source == "progress" else Direction.parse(
             "license_to_progress" if source == "license" else source)
+        # One statement reads (and locks, progress then license) both rows; the general path is left for a
+        # pair with neither row, or a partner created by someone else meanwhile.
+        fast = sync_pair_fast(session, user_id, specialization, direction, lock=self.lock_rows,
+                              checkpoint=checkpoint)
+        if fast is not None:
+            return fast
         self._lock_pair(session, user_id, specialization)
         return self._sync.sync_pair(session=session, user_id=user_id, specialization=specialization,
-                                    direction=direction, lock=self.lock_rows, checkpoint=checkpoint)
+                                    direction=direction, lock=self.lock_rows, checkpoint=checkpoint, fast=False)
 
     def validate_consistency(self, *, session: Session, user_id: int, specialization: str) -> ConsistencyStatus:
         progress = get_progress(session=session, user_id=user_id, specialization=specialization, lock=False)

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, CursorResult
 from sqlalchemy.orm import Session
 
 from system.services.checkpoints import AFTER_PROGRESS_READ, AFTER_PROGRESS_WRITE, Checkpoint, reach
+from system.services.prepared import run_prepared
 from system.services.types import Direction, LevelUpRequest, ProgressUpdate, SyncResult
 
 # Positional ($n) statements, prepared once per database connection: planning them on every call
@@ -58,11 +59,7 @@ STATEMENTS = {
 
 
 def _run(conn: Connection, name: str, *args: object) -> CursorResult[Any]:
-    prepared: set[str] = conn.connection.info.setdefault("plsync_prepared", set())
-    if name not in prepared:
-        conn.exec_driver_sql(f"PREPARE {name} AS {STATEMENTS[name]}")
-        prepared.add(name)
-    return conn.exec_driver_sql(f"EXECUTE {name}({', '.join(['%s'] * len(args))})", args)
+    return run_prepared(conn, STATEMENTS, name, *args)
 
 
 def level_up_fast(session: Session, request: LevelUpRequest, *, lock: bool,

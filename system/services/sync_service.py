@@ -9,6 +9,7 @@ from system.errors import NotFoundError
 from system.models import SpecializationProgress, UserLicense
 from system.services.catalog import load_rules, specialization_ids
 from system.services.checkpoints import AFTER_SYNC_READ, Checkpoint, reach
+from system.services.fast_sync import SYNC_REASONS, sync_pair_fast
 from system.services.license_service import record_license_created, set_license_level
 from system.services.rows import ensure_license, ensure_progress, get_license, get_progress
 from system.services.rules import AuditLogger, require_user
@@ -36,7 +37,7 @@ _DESYNC_SQL = """
 class ProgressLicenseSyncService:
     def sync_progress_to_license(self, *, session: Session, user_id: int, specialization: str,
                                  synced_by: int | None = None, lock: bool = False,
-                                 reason: str = "progress to license sync",
+                                 reason: str = SYNC_REASONS[Direction.PROGRESS_TO_LICENSE],
                                  held: tuple[SpecializationProgress, UserLicense | None] | None = None,
                                  checkpoint: Checkpoint | None = None) -> SyncResult:
         """Make the license match progress (creating it when missing). In sync already = success.
@@ -72,7 +73,7 @@ class ProgressLicenseSyncService:
         return SyncResult(user_id, specialization, direction, "updated", before, level)
 
     def sync_license_to_progress(self, *, session: Session, user_id: int, specialization: str,
-                                 lock: bool = False, reason: str = "license to progress sync",
+                                 lock: bool = False, reason: str = SYNC_REASONS[Direction.LICENSE_TO_PROGRESS],
                                  checkpoint: Checkpoint | None = None) -> SyncResult:
         """Make progress match the license (creating progress when missing). In sync already = success."""
         lic = get_license(session=session, user_id=user_id, specialization=specialization, lock=lock)
@@ -100,8 +101,14 @@ class ProgressLicenseSyncService:
 
     def sync_pair(self, *, session: Session, user_id: int, specialization: str, direction: Direction,
                   lock: bool = False, synced_by: int | None = None,
-                  checkpoint: Checkpoint | None = None) -> SyncResult:
-        """Sync one pair in ``direction``; a pair with only one row is completed from that row."""
+                  checkpoint: Checkpoint | None = None, fast: bool = True) -> SyncResult:
+        """Sync one pair in ``direction``; a pair with only one row is completed from that row. ``fast``
+        takes the two-statement path (system.services.fast_sync) wherever it can."""
+        if fast:
+            done = sync_pair_fast(session, user_id, specialization, direction, lock=lock, synced_by=synced_by,
+                                  checkpoint=checkpoint)
+            if done is not None:
+                return done
         has_progress = get_progress(session=session, user_id=user_id, specialization=specialization,
                                     lock=False) is not None
         has_license = get_license(session=session, user_id=user_id, specialization=specialization,

@@ -13,11 +13,11 @@ import psycopg2
 import pytest
 from sqlalchemy.engine import make_url
 
+from fixtures.suite_server import SuiteServer
 from fixtures.testcontainers_postgres import docker_available
 from plsync import exit_codes
 from system.db import Database
 from tests.cli import PLSYNC, clean_env, command_lines, directories_of, plsync, still_running_in, wait_until
-from tests.db_server import SuiteServer
 from tests.helpers import snapshot
 
 

@@ -49,13 +49,26 @@ def test_gates_validate_on_construction() -> None:
 
 
 def test_latency_against_its_documented_target() -> None:
-    outcomes = TargetGate("latency").check("strategies", [
-        {"strategy": "trigger", "operation": "level_up", "p99_ms": 51.0},
-        {"strategy": "coupled", "operation": "level_up", "p99_ms": 3.0},
-        {"strategy": "coupled", "operation": "no_target_here", "p99_ms": 1e9}])
-    assert [(o.subject, o.status) for o in outcomes] == [("trigger", "fail"), ("coupled", "pass")]
-    assert failures(outcomes) == ["strategies: trigger: atomic level-up (lock hold): 51 (needs p99_ms <= 50 ms) "
+    outcomes = TargetGate("benchmarks", per=("strategy", "case")).check("benchmarks", [
+        {"strategy": "trigger", "case": "levels_up", "operation": "lock_hold", "p99_ms": 51.0, "unstable": []},
+        {"strategy": "coupled", "case": "levels_up", "operation": "lock_hold", "p99_ms": 3.0,
+         "unstable": ["the standard deviation is 12% of the mean"]},
+        {"strategy": "coupled", "operation": "level_up", "p99_ms": 1e9}])  # no documented target: not gated
+    assert [(o.subject, o.status) for o in outcomes] == [("trigger/levels_up", "fail"), ("coupled/levels_up", "pass")]
+    assert failures(outcomes) == ["benchmarks: trigger/levels_up: atomic update lock hold: 51 (needs p99_ms <= 50 ms) "
                                   "[001: lock hold 10-50 ms]"]
+    assert outcomes[1].note == " [001: lock hold 10-50 ms] [unstable: the standard deviation is 12% of the mean]"
+
+
+def test_a_target_covers_sizes_up_to_the_documented_one() -> None:
+    gate = TargetGate("benchmarks", per=("users",))
+    outcomes = gate.check("benchmarks", [
+        {"operation": "find_desync_issues", "users": 10_000, "max_ms": 4000.0},
+        {"operation": "find_desync_issues", "users": 1_000_000, "max_ms": 9000.0},  # 002 says nothing at 1M
+        {"operation": "auto_sync_all", "desyncs": 100, "max_ms": 12_000.0},
+        {"operation": "auto_sync_all", "desyncs": 1000, "max_ms": 12_000.0}])  # documented for 100 only
+    assert [(o.gate, o.status) for o in outcomes] == [("find desync issues (10k users)", "pass"),
+                                                      ("auto-sync 100 desyncs", "fail")]
 
 
 def test_targets_validate_on_construction() -> None:

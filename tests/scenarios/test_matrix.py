@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from fixtures.suite_server import SuiteServer
 from scenarios.catalog import CLAIMS, SCENARIOS, Claim, scenario_named
 from scenarios.matrix import run_cell
 from scenarios.scenario import PREVENTED, SKIPPED, Scenario
@@ -11,7 +12,6 @@ from system.config import SystemConfig
 from system.db import Database
 from system.errors import ConfigurationError
 from system.strategies import strategy_names
-from tests.db_server import SuiteServer
 
 
 @pytest.mark.integration

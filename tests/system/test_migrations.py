@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from fixtures.suite_server import SuiteServer
 from system import migrate
 from system.config import parse_database_url
-from tests.db_server import SuiteServer
 
 
 @pytest.fixture

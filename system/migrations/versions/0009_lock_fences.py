@@ -7,7 +7,7 @@ already there. The row is keyed like the Redis lock (user, specialization) and h
 no foreign keys: deleting a user is not this table's business.
 
 Revision ID: 0009_lock_fences
-Revises: 0007_orphan_backups (the lead re-chains it after 0008 at merge)
+Revises: 0008_sync_status_view
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_lock_fences"
-down_revision = "0007_orphan_backups"
+down_revision = "0008_sync_status_view"
 branch_labels = None
 depends_on = None
 
