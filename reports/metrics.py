@@ -74,9 +74,25 @@ def _verdict(run: RunReader) -> Iterator[Metric]:
                 yield Metric("stage wall time", stage["name"], "", "s", stage["seconds"], LOWER)
 
 
+def _benchmarks(run: RunReader) -> Iterator[Metric]:
+    """Each benchmark's median, with its rounds (from pytest-benchmark's own file) for significance."""
+    rounds: dict[str, tuple[float, ...]] = {}
+    saved: dict[str, Any] | None = run.get("benchmarks/pytest-benchmark")
+    for bench in (saved or {}).get("benchmarks", []):
+        data = bench["stats"].get("data") or []
+        rounds[bench["name"]] = tuple(x * 1000 for x in data)
+    for row in run.get("benchmarks", []):
+        yield Metric(f"{row['name']} median", "benchmarks", "", "ms", row["median_ms"], LOWER,
+                     rounds.get(row["name"], ()))
+        if row.get("ratio_to_raw"):
+            yield Metric(f"{row['name']} x raw SQL", "benchmarks", "", "x", row["ratio_to_raw"], LOWER)
+    for curve in run.get("benchmark_scale", []):
+        yield Metric(f"scale exponent of {curve['operation']}", "benchmarks", "", "", curve["exponent"], LOWER)
+
+
 #: Each stage's figures; a stage that adds JSON adds its extractor here.
 EXTRACTORS: tuple[Callable[[RunReader], Iterator[Metric]], ...] = (
-    _latency, _concurrency, _recovery, _swarms, _scenarios, _verdict)
+    _latency, _concurrency, _recovery, _swarms, _scenarios, _benchmarks, _verdict)
 
 
 def run_metrics(run: RunReader) -> list[Metric]:

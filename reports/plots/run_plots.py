@@ -220,8 +220,10 @@ RUN_PLOTS: tuple[tuple[Callable[[RunReader], Plot | None], str], ...] = (
 
 def run_plots(run: RunReader) -> tuple[list[Plot], list[str]]:
     """The plots this run has data for, and why each of the others is missing."""
+    from reports.plots.bench_plots import BENCH_PLOTS
+
     made, missing = [], []
-    for make, absent in RUN_PLOTS:
+    for make, absent in (*RUN_PLOTS, *BENCH_PLOTS):
         plot = make(run)
         if plot is None:
             missing.append(absent)
