@@ -26,6 +26,9 @@ def scenarios_cmd(strategies: Annotated[list[str] | None, typer.Option("--strate
                   = None,
                   only: Annotated[list[str] | None, typer.Option("--only", help="Scenario name; repeat")] = None,
                   randomized: Annotated[bool, typer.Option("--randomized/--no-randomized")] = True,
+                  skip_tag: Annotated[list[str] | None, typer.Option("--skip-tag", help="Leave out scenarios with "
+                                                                     "this tag (e.g. pause, boundary); repeat")]
+                  = None,
                   runs_dir: RunsDir = Path("runs"),
                   as_json: AsJson = False, database_url: DatabaseUrl = None, database: DatabaseMode = None,
                   redis_url: RedisUrl = None, disposable: Disposable = False) -> None:
@@ -48,7 +51,7 @@ def scenarios_cmd(strategies: Annotated[list[str] | None, typer.Option("--strate
     with open_system(settings, with_redis=True, demo_data=False, run=run) as system:
         require_disposable(system.env, "wipe the data and inject faults")
         cells = run_matrix_shown(system.config, system.env, run, chosen, console, only=only or (),
-                                 randomized=randomized)
+                                 skip_tags=(() if randomized else ("randomized",)) + tuple(skip_tag or ()))
     run.write_json("matrix", cells)
     recorded = run.read_json("matrix")
     if as_json:

@@ -24,7 +24,9 @@ class Profile:
     swarm_seconds: int
     swarm_students: int
     #: Whether the scenario matrix includes its randomized variants (N sessions x M iterations).
-    randomized_scenarios: bool
+    #: Scenarios with these tags are left out (``randomized``: N sessions x M iterations; ``boundary``: a pause
+    #: probing the far side of a single limit).
+    skip_scenario_tags: tuple[str, ...]
     #: The benchmark suites (benchmarks/): population (a tenth of it desynced), rounds of the quick
     #: operations and of the heavy ones (bulk repair, the job, seeding), the bulk-repair cases in desyncs,
     #: the sizes of the scale curves, and whether the long (``slow``) benchmarks run.
@@ -59,15 +61,16 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (
     Profile("smoke", "every stage at small scale, in about a minute", latency_ops=100, threads=4, ops_per_thread=10,
-            users=2000, swarm_users=16, swarm_seconds=1, swarm_students=100, randomized_scenarios=False,
+            users=2000, swarm_users=16, swarm_seconds=1, swarm_students=100,
+            skip_scenario_tags=("randomized", "boundary"),
             bench_users=1000, bench_rounds=3, bench_heavy_rounds=2, bench_desyncs=(20, 100),
             bench_scale=(200, 1000)),
     Profile("standard", "the default: every stage at the sizes CI can afford", latency_ops=1000, threads=16,
             ops_per_thread=50, users=10_000, swarm_users=32, swarm_seconds=10, swarm_students=200,
-            randomized_scenarios=True),
+            skip_scenario_tags=()),
     Profile("full", "the spec's headline scale: 10k users, 64-user hot-spot swarms for 60 s, every scenario",
             latency_ops=5000, threads=16, ops_per_thread=100, users=10_000, swarm_users=64, swarm_seconds=60,
-            swarm_students=1000, randomized_scenarios=True, bench_rounds=50, bench_heavy_rounds=10, bench_slow=True),
+            swarm_students=1000, skip_scenario_tags=(), bench_rounds=50, bench_heavy_rounds=10, bench_slow=True),
 )}
 
 

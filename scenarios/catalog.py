@@ -34,7 +34,7 @@ PAUSE_EXPECTED: dict[str, dict[str, tuple[str, ...]]] = {
 
 PAUSES: tuple[Scenario, ...] = tuple(
     Scenario(case.name, "process_pause", case.description, partial(run_pause, case=case), PAUSE_EXPECTED[case.name],
-             tags=("nemesis", "pause"))
+             tags=("nemesis", "pause", *(("boundary",) if case.boundary else ())))
     for case in PAUSE_CASES)
 
 SCENARIOS: tuple[Scenario, ...] = (

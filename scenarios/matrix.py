@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,11 +46,16 @@ def run_cell(scenario: Scenario, strategy: str, admin: Database, config: SystemC
                 observation.evidence, claims, contradicted)
 
 
+def select_scenarios(only: Sequence[str] | None = None, skip_tags: Sequence[str] = ()) -> list[Scenario]:
+    """The catalog's scenarios named in ``only`` (all when empty), minus those labelled with a skipped tag."""
+    return [s for s in SCENARIOS if (not only or s.name in only) and not s.labels & set(skip_tags)]
+
+
 def run_matrix(admin: Database, config: SystemConfig, strategies: list[str], *,
                postgres: EmbeddedPostgres | None = None, only: list[str] | None = None,
-               include_randomized: bool = True,
+               skip_tags: Sequence[str] = (),
                on_cell: Callable[[Cell], None] | None = None) -> list[Cell]:
-    chosen = [s for s in SCENARIOS if (not only or s.name in only) and (include_randomized or not s.randomized)]
+    chosen = select_scenarios(only, skip_tags)
     cells = []
     for scenario in chosen:
         for strategy in strategies:

@@ -60,6 +60,8 @@ class PauseCase:
     point: str
     pause_s: float
     description: str
+    #: Probes the far side of a single limit; the other cases already show each design's outcome.
+    boundary: bool = False
 
     def __post_init__(self) -> None:
         if self.point not in POINTS:
@@ -87,13 +89,14 @@ POINTS = {
 SHORT, LEASE, LOCK, LONG = 0.04, 0.38, 0.78, 1.02
 
 PAUSE_CASES: tuple[PauseCase, ...] = (
-    PauseCase("process_pause_after_guard", AFTER_GUARD, LEASE, "frozen after taking its lock, past the lease"),
+    PauseCase("process_pause_after_guard", AFTER_GUARD, LEASE, "frozen after taking its lock, past the lease",
+              boundary=True),
     PauseCase("process_pause_after_read_short", AFTER_PROGRESS_READ, SHORT,
-              "frozen after reading, within every limit (the control)"),
+              "frozen after reading, within every limit (the control)", boundary=True),
     PauseCase("process_pause_after_read", AFTER_PROGRESS_READ, LOCK,
               "frozen after reading, past the lease and lock_timeout"),
     PauseCase("process_pause_after_read_long", AFTER_PROGRESS_READ, LONG,
-              "frozen after reading, past the server's idle-in-transaction timeout"),
+              "frozen after reading, past the server's idle-in-transaction timeout", boundary=True),
     PauseCase("process_pause_between_writes", AFTER_PROGRESS_WRITE, LEASE,
               "frozen between the progress and the license write, past the lease"),
     PauseCase("process_pause_before_commit", BEFORE_COMMIT, LEASE,

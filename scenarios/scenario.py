@@ -132,3 +132,8 @@ class Scenario:
 
     def expected_for(self, strategy: str) -> tuple[str, ...]:
         return self.expected.get(strategy, self.expected["*"])
+
+    @property
+    def labels(self) -> frozenset[str]:
+        """Its tags, and ``randomized`` for a randomized variant: what a profile may leave out."""
+        return frozenset(self.tags) | ({"randomized"} if self.randomized else set())

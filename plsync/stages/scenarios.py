@@ -14,8 +14,7 @@ from plsync.logfiles import system_log_to
 from plsync.progress import progress_bar
 from plsync.rundir import RunDirectory
 from plsync.stages.base import Stage, StageContext
-from scenarios.catalog import SCENARIOS
-from scenarios.matrix import Cell, run_matrix
+from scenarios.matrix import Cell, run_matrix, select_scenarios
 from system.config import SystemConfig
 from system.db import Database
 
@@ -23,10 +22,10 @@ LOG = "scenarios.log"
 
 
 def run_matrix_shown(config: SystemConfig, env: Environment, run: RunDirectory, strategies: Sequence[str],
-                     console: Console, *, only: Sequence[str] = (), randomized: bool = True) -> list[Cell]:
+                     console: Console, *, only: Sequence[str] = (), skip_tags: Sequence[str] = ()) -> list[Cell]:
     """Run the matrix under a progress bar; the system's log lines of injected faults go to the run's
     ``scenarios.log``; a cell that is not as expected is printed as it happens."""
-    chosen = [s for s in SCENARIOS if (not only or s.name in only) and (randomized or not s.randomized)]
+    chosen = select_scenarios(only, skip_tags)
     admin = Database.connect(config, application_name="plsync-scenarios", pre_ping=True)
     try:
         with system_log_to(run.path / LOG), progress_bar(console) as progress:
@@ -42,14 +41,14 @@ def run_matrix_shown(config: SystemConfig, env: Environment, run: RunDirectory, 
                                      else ""), highlight=False)
 
             return run_matrix(admin, config, list(strategies), postgres=env.postgres, only=list(only),
-                              include_randomized=randomized, on_cell=shown)
+                              skip_tags=skip_tags, on_cell=shown)
     finally:
         admin.dispose()
 
 
 def run(ctx: StageContext) -> None:
     cells = run_matrix_shown(ctx.config, ctx.env, ctx.run, ctx.strategies, ctx.console,
-                             randomized=ctx.profile.randomized_scenarios)
+                             skip_tags=ctx.profile.skip_scenario_tags)
     ctx.run.write_json("matrix", cells)
     ctx.say(f"scenarios: {len(cells)} cells; the system's logs of injected faults are in {LOG}")
 

@@ -119,3 +119,16 @@ def test_the_verdict_applies_every_ran_stage_and_never_passes_what_was_not_measu
     ]
     by_stage = {(g.stage, g.status) for g in verdict.gates}
     assert ("scenarios", "not_measured") in by_stage  # not run: shown as not measured, not as a failure
+
+
+def test_profiles_choose_which_scenarios_by_tag() -> None:
+    from scenarios.matrix import select_scenarios
+
+    everything = {s.name for s in select_scenarios()}
+    smoke = {s.name for s in select_scenarios(skip_tags=profile_named("smoke").skip_scenario_tags)}
+    assert everything - smoke == {"database_restart", "concurrent_level_up_randomized",
+                                  "duplicate_auto_sync_randomized", "process_pause_after_guard",
+                                  "process_pause_after_read_short", "process_pause_after_read_long"}
+    assert {"process_pause_after_read", "process_pause_between_writes", "process_pause_before_commit"} <= smoke
+    assert {s.name for s in select_scenarios(skip_tags=profile_named("standard").skip_scenario_tags)} == everything
+    assert [s.name for s in select_scenarios(only=["negative_xp"])] == ["negative_xp"]
