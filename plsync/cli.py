@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from plsync import cli_data, cli_scenarios, cli_swarm
+from plsync import cli_data, cli_scenarios, cli_soak, cli_swarm
 from plsync.errors import RunFailedError
 from plsync.exit_codes import exit_code_for
 from plsync.options import (
@@ -216,6 +216,7 @@ cli_data.register(app)
 cli_data.register_db(app)
 cli_scenarios.register(app)
 cli_swarm.register(app)
+cli_soak.register(app)
 
 
 def main() -> None:

@@ -25,6 +25,19 @@ class Profile:
     swarm_students: int
     #: Whether the scenario matrix includes its randomized variants (N sessions x M iterations).
     randomized_scenarios: bool
+    #: The scheduler soak: hours of schedule at one run every ``soak_interval_s``, on the ``soak_clock``
+    #: (virtual, or real compressed by ``soak_speedup``), a population of its own, and between two runs
+    #: ``soak_load_ops`` client operations from ``soak_load_threads`` clients plus ``soak_faults`` desyncs.
+    soak_hours: float = 3.0
+    soak_interval_s: int = 600
+    soak_clock: str = "virtual"
+    soak_speedup: int = 300
+    soak_users: int = 500
+    soak_load_ops: int = 12
+    soak_load_threads: int = 2
+    soak_faults: int = 10
+    #: Runs left out of the memory regression while caches fill.
+    soak_warmup_runs: int = 6
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -33,6 +46,9 @@ class Profile:
                 raise ConfigurationError(f"profile {self.name}: {f.name} must be at least 1 (got {value})")
         if self.latency_ops < 2:
             raise ConfigurationError(f"profile {self.name}: latency_ops must be at least 2")
+        if self.soak_hours <= 0 or self.soak_clock not in ("real", "virtual"):
+            raise ConfigurationError(f"profile {self.name}: soak_hours must be positive and soak_clock real or "
+                                     f"virtual (got {self.soak_hours}, {self.soak_clock!r})")
         if self.swarm_users > 250:
             raise ConfigurationError(f"profile {self.name}: more than 250 swarm users exceed the server's "
                                      "connections")
@@ -45,13 +61,17 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (
     Profile("smoke", "every stage at small scale, in about a minute", latency_ops=100, threads=4, ops_per_thread=10,
-            users=2000, swarm_users=16, swarm_seconds=1, swarm_students=100, randomized_scenarios=False),
+            users=2000, swarm_users=16, swarm_seconds=1, swarm_students=100, randomized_scenarios=False,
+            soak_hours=3, soak_users=500, soak_load_ops=12, soak_faults=10, soak_warmup_runs=6),
     Profile("standard", "the default: every stage at the sizes CI can afford", latency_ops=1000, threads=16,
             ops_per_thread=50, users=10_000, swarm_users=32, swarm_seconds=10, swarm_students=200,
-            randomized_scenarios=True),
-    Profile("full", "the spec's headline scale: 10k users, 64-user hot-spot swarms for 60 s, every scenario",
+            randomized_scenarios=True, soak_hours=24, soak_users=2000, soak_load_ops=16, soak_faults=20,
+            soak_warmup_runs=12),
+    Profile("full", "the spec's headline scale: 10k users, 64-user hot-spot swarms for 60 s, every scenario, "
+                    "the 24 h soak on a real clock compressed 300x",
             latency_ops=5000, threads=16, ops_per_thread=100, users=10_000, swarm_users=64, swarm_seconds=60,
-            swarm_students=1000, randomized_scenarios=True),
+            swarm_students=1000, randomized_scenarios=True, soak_hours=24, soak_clock="real", soak_users=10_000,
+            soak_load_ops=40, soak_load_threads=4, soak_faults=20, soak_warmup_runs=12),
 )}
 
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from reports.matrix import matrix_markdown, matrix_table
 from reports.recovery import recovery_markdown, recovery_table
 from reports.run_reader import RunReader
+from reports.soak import phases_table, soak_markdown, soak_table
 from reports.swarm import swarm_markdown, swarm_table
 
 STATUS_STYLE = {"ran": "green", "error": "bold red", "skipped": "dim"}
@@ -96,6 +97,9 @@ def terminal_tables(run: RunReader) -> list[RenderableType]:
         tables.append(swarm_table(run.read_json("swarms"), "Hot-spot swarms (Locust, direct)"))
     if run.has("matrix"):
         tables.append(matrix_table(run.read_json("matrix")))
+    if run.has("soak"):
+        soak = run.read_json("soak")
+        tables += [soak_table(soak), phases_table(soak["phases"])]
     if run.has("verdict"):
         tables.append(stages_table(run))
     return tables
@@ -136,6 +140,8 @@ def markdown(run: RunReader) -> str:
         lines += ["## Orphan recovery", "",
                   f"Injected {o['injected']}, found {o['found']} (exact: {o['exact']}), deleted {o['deleted']} "
                   f"after backing them up, {o['left_after']} left.", ""]
+    if run.has("soak"):
+        lines += ["## Scheduler soak", "", *soak_markdown(run.read_json("soak")), ""]
     skipped = [s["name"] for s in verdict["stages"] if s["status"] == "skipped"]
     if skipped:
         lines += ["## Not measured", "", f"This run skipped: {', '.join(skipped)}.", ""]

@@ -3,7 +3,7 @@ and a line here."""
 
 from __future__ import annotations
 
-from plsync.stages import environment, migrate, orphans, recovery, scenarios, strategies, swarms
+from plsync.stages import environment, migrate, orphans, recovery, scenarios, soak, strategies, swarms
 from plsync.stages.base import Stage, StageContext, select_stages, validate
 
 STAGES: tuple[Stage, ...] = (
@@ -14,6 +14,7 @@ STAGES: tuple[Stage, ...] = (
     orphans.STAGE,
     swarms.STAGE,
     scenarios.STAGE,
+    soak.STAGE,
 )
 validate(STAGES)
 
