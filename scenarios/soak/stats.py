@@ -8,6 +8,7 @@ rejects "slope <= tolerance" at ``alpha``; on a shared machine one number alone 
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,8 +44,11 @@ def fit_slope(values: Sequence[float], *, tolerance: float = 0.0, alpha: float =
         return SlopeFit(n, slope, float("nan"), float(values[0]) if n else 0.0, None, tolerance, alpha)
     fit = sps.linregress(np.arange(n, dtype=float), np.asarray(values, dtype=float))
     slope, stderr = float(fit.slope), float(fit.stderr)
-    # A perfect line has no noise to weigh the slope against: it is beyond the tolerance or it is not.
-    p = (0.0 if slope > tolerance else 1.0) if stderr == 0.0 else float(sps.t.sf((slope - tolerance) / stderr, n - 2))
+    if stderr == 0.0 or not math.isfinite(stderr):  # a perfect line (or a flat one: SciPy gives nan)
+        stderr = 0.0  # no noise to weigh the slope against: it is beyond the tolerance or it is not
+        p = 0.0 if slope > tolerance else 1.0
+    else:
+        p = float(sps.t.sf((slope - tolerance) / stderr, n - 2))
     return SlopeFit(n, slope, stderr, float(fit.intercept), p, tolerance, alpha)
 
 
