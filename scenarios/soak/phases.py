@@ -19,6 +19,7 @@ RESTART_RUNS_TO_RECOVER = 3
 def overrun(soak: Soak) -> PhaseResult:
     """One run held (by a lock it needs) for longer than the interval: the next fire time must be skipped by
     max_instances, counted, and not run late as a second instance."""
+    soak.make_room(OVERRUN)
     before, skipped_before = soak.observer.counts(), soak.job.skipped_overlapping
     work = soak.between_runs()
     with holding_tables(soak.admin):
@@ -57,6 +58,7 @@ def restart(soak: Soak, postgres: EmbeddedPostgres | None) -> PhaseResult:
     if postgres is None:
         return PhaseResult(RESTART, None, "not measured: the database was not started by the harness, so it "
                                           "cannot be restarted (use the embedded default)")
+    soak.make_room(RESTART)
     work = soak.between_runs()
     before = soak.observer.counts()
     with holding_tables(soak.admin):

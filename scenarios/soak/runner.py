@@ -124,4 +124,5 @@ def _summary(admin: Database, soak: Soak, results: tuple[dict[str, int], list[Ph
     return summarise_soak(options=options, clock=clock, scale=scale, job=job, records=soak.records,
                           steady_counts=steady_counts, phases=phase_results, logs=logs,
                           cross_check=cross_check(logs, observed), invariants=invariants,
-                          false_alarms=soak.false_alarms, wall_s=wall, skipped_s=skipped)
+                          false_alarms=soak.false_alarms, work_skipped=soak.work_skipped, wall_s=wall,
+                          skipped_s=skipped)

@@ -26,6 +26,8 @@ from system.scheduler.job import BackgroundSyncJob
 from system.services.sync_service import ProgressLicenseSyncService
 
 JOB_APPLICATION = "plsync-sync-job"
+#: Share of an interval that must be left before the next run for the work between runs to start.
+WORK_ROOM = 0.5
 #: The seed's job options, before a real clock compresses them.
 MISFIRE_GRACE_S = 300
 STALE_AFTER_S = 7 * 3600
@@ -65,6 +67,7 @@ class Soak:
         self.records: list[RunRecord] = []
         self.started_at: datetime = clock.now()
         self.false_alarms = 0
+        self.work_skipped = 0
         self._cycle = 0
 
     # -- time -----------------------------------------------------------------------------------------
@@ -94,11 +97,25 @@ class Soak:
 
     # -- the cycle ------------------------------------------------------------------------------------
     def between_runs(self) -> Work:
-        """Concurrent clients, then a fresh fault mix."""
+        """Concurrent clients, then a fresh fault mix. On a real clock, only when at least half an interval is
+        left before the next run: work that is still going when a run starts is work that run cannot see,
+        and the desyncs it leaves would be the soak's doing (counted as ``work_skipped``)."""
         self._cycle += 1
+        if self.clock.name == "real" and self._real_s_to_next_run() < WORK_ROOM * self.interval_real_s:
+            self.work_skipped += 1
+            return Work(0, 0, 0, self.clock.now())
         burst = self.load.burst(self._cycle)
         manifest = self.load.inject(self._cycle)
         return Work(burst.operations, burst.failed + burst.unknown, len(manifest.faults), self.clock.now())
+
+    def make_room(self, phase: str) -> None:
+        """Real clock: when the next run is too close for a phase's work and set-up, let it run first."""
+        while self.clock.name == "real" and self._real_s_to_next_run() < WORK_ROOM * self.interval_real_s:
+            self.record(self.observer.next_run(self.wait_timeout_s()), phase, Work(0, 0, 0, self.clock.now()))
+
+    def _real_s_to_next_run(self) -> float:
+        due = self.job.next_run_time()
+        return (due - self.clock.now()).total_seconds() if due is not None else float("inf")
 
     def cycle(self, phase: str) -> RunRecord:
         work = self.between_runs()

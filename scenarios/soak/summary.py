@@ -62,7 +62,10 @@ class SoakResult:
     runs_failed: int
     overlapping_runs: int
     missed_runs: int
+    #: Over successful runs that started after the work before them was done (on a real clock a run may not).
     max_desyncs_left_after_run: int
+    runs_overlapping_work: int
+    work_skipped: int
     injected: int
     repaired: int
     duration_s: Spread
@@ -100,8 +103,8 @@ class SoakResult:
 
 def summarise(*, options: SoakOptions, clock: str, scale: float, job: dict[str, Any], records: list[RunRecord],
               steady_counts: dict[str, int], phases: list[PhaseResult], logs: LogAnalysis,
-              cross_check: list[CrossCheck], invariants: InvariantReport, false_alarms: int, wall_s: float,
-              skipped_s: float) -> SoakResult:
+              cross_check: list[CrossCheck], invariants: InvariantReport, false_alarms: int, work_skipped: int,
+              wall_s: float, skipped_s: float) -> SoakResult:
     steady = [r for r in records if r.phase == STEADY]
     measured = steady[options.warmup_runs:] if len(steady) > options.warmup_runs else steady[-1:]
     tolerance = options.slope_tolerance_bytes
@@ -119,7 +122,8 @@ def summarise(*, options: SoakOptions, clock: str, scale: float, job: dict[str, 
         runs_expected=options.runs_expected, runs_executed=len(steady),
         runs_failed=sum(r.status != "success" for r in steady),
         overlapping_runs=steady_counts.get("skipped_max_instances", 0), missed_runs=steady_counts.get("missed", 0),
-        max_desyncs_left_after_run=max((r.desyncs_left for r in successes), default=0),
+        max_desyncs_left_after_run=max((r.desyncs_left for r in successes if not r.run_overlapped_work), default=0),
+        runs_overlapping_work=sum(r.run_overlapped_work for r in records), work_skipped=work_skipped,
         injected=sum(r.injected for r in records), repaired=sum(r.synced for r in records),
         duration_s=spread([r.duration_s for r in steady]),
         duration_trend_ms_per_run=fit_slope([r.duration_s * 1000 for r in steady]),
