@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from fixtures.faults import DESYNC_KINDS, FaultMix, Manifest, inject_faults_in
+from fixtures.faults import DESYNC_KINDS, FaultMix, inject_faults_in
 from scenarios.ledger import Ledger, LedgerEntry, Outcome, Pair, outcome_of
 from scenarios.runner import StrategyRunner
 from system.config import SystemConfig
@@ -135,8 +135,9 @@ class SoakLoad:
         rng = random.Random(f"{self.seed}:faults:{cycle}")
         return FaultMix(dict(Counter(rng.choice(DESYNC_KINDS) for _ in range(self.size.faults))))
 
-    def inject(self, cycle: int) -> Manifest:
-        """A fresh random mix on pairs chosen by a per-cycle seed; returns its ground truth."""
+    def inject(self, cycle: int) -> int:
+        """A fresh random mix on pairs chosen by a per-cycle seed; its ground truth goes to ``truth``. Returns
+        how many faults were injected."""
         # No statement cache: Alembic's revision query compiles a new Table each time, and the engine's cache
         # would keep up to 500 of them, a growth of the harness the memory slope would charge to the job.
         with self.admin.engine.connect() as conn, conn.begin():
@@ -148,7 +149,7 @@ class SoakLoad:
         if self.truth is not None:
             with self.truth.open("a") as out:
                 out.write(json.dumps({"cycle": cycle, **manifest.to_json()}) + "\n")
-        return manifest
+        return len(manifest.faults)
 
     def _restart_pair(self, pair: Pair) -> None:
         self.baseline[pair] = 0
@@ -156,12 +157,16 @@ class SoakLoad:
             totals[pair] = 0
 
     # -- for the invariant checker --------------------------------------------------------------------
-    def ledger(self) -> Ledger:
-        """The run's ledger, one entry per pair and outcome carrying its XP total: what the invariant
-        checker reads of a ledger (XP per pair and outcome) is exactly the same."""
-        ledger = Ledger()
-        for outcome, totals in self._xp.items():
-            for (user, spec), xp in totals.items():
-                if xp:
-                    ledger.record(LedgerEntry("level_up", user, spec, xp, outcome, 0.0))
-        return ledger
+    def totals(self) -> dict[str, dict[Pair, int]]:
+        """XP per pair and outcome (what the invariant checker reads of a ledger), non-zero ones only."""
+        return {o.value: {pair: xp for pair, xp in t.items() if xp} for o, t in self._xp.items()}
+
+
+def as_ledger(totals: dict[str, dict[Pair, int]]) -> Ledger:
+    """A ledger with one entry per pair and outcome carrying its XP total: for the invariant checker it is the
+    same ledger as the one of every operation."""
+    ledger = Ledger()
+    for outcome, pairs in totals.items():
+        for (user, spec), xp in pairs.items():
+            ledger.record(LedgerEntry("level_up", user, spec, xp, Outcome(outcome), 0.0))
+    return ledger

@@ -19,8 +19,8 @@ from fixtures.embedded_postgres import EmbeddedPostgres
 from fixtures.reset import truncate_data
 from scenarios.invariants import check_invariants
 from scenarios.soak import phases as phase
+from scenarios.soak.clients import ClientProcess
 from scenarios.soak.clock import SoakClock, VirtualClock, make_clock
-from scenarios.soak.load import SoakLoad
 from scenarios.soak.logs import analyse_logs, cross_check, summarise
 from scenarios.soak.probe import Probe
 from scenarios.soak.results import STEADY, PhaseResult, RunRecord, SoakOptions
@@ -52,14 +52,10 @@ def run_soak(base: SystemConfig, options: SoakOptions, *, log_dir: Path, postgre
         populate(admin.engine, PopulationSpec(users=options.users, seed=options.seed))
         clock = make_clock(options.clock, options.speedup)
         config = job_config(dataclasses.replace(base, sync_log_dir=log_dir), options, clock)
-        began = time.perf_counter()
-        with clock:
-            load = SoakLoad(admin, base, options.strategy, options.load, options.seed, truth=truth)
-            try:
-                soak, results = _soak(admin, config, options, clock, load, postgres, job_factory, with_phases, say,
-                                      on_run)
-            finally:
-                load.close()
+        with ClientProcess(base, options.strategy, options.load, options.seed, truth=truth) as load, clock:
+            began = time.perf_counter()
+            soak, results = _soak(admin, config, options, clock, load, postgres, job_factory, with_phases, say,
+                                  on_run)
             wall = time.perf_counter() - began
             skipped = clock.skipped_s if isinstance(clock, VirtualClock) else 0.0
             # Still on the soak's clock: connections the soak's engines made carry its times.
@@ -68,7 +64,7 @@ def run_soak(base: SystemConfig, options: SoakOptions, *, log_dir: Path, postgre
         admin.dispose()
 
 
-def _soak(admin: Database, config: SystemConfig, options: SoakOptions, clock: SoakClock, load: SoakLoad,
+def _soak(admin: Database, config: SystemConfig, options: SoakOptions, clock: SoakClock, load: ClientProcess,
           postgres: EmbeddedPostgres | None, job_factory: JobFactory, with_phases: bool, say: Callable[[str], None],
           on_run: Callable[[RunRecord], None] | None) -> tuple[Soak, tuple[dict[str, int], list[PhaseResult]]]:
     job_db = Database.connect(config, application_name=JOB_APPLICATION)
@@ -118,7 +114,7 @@ def _summary(admin: Database, soak: Soak, results: tuple[dict[str, int], list[Ph
                            "synced_count": r.synced, "failed_count": r.failed, "error": r.error}
                           for r in soak.records], gap_limit_s=limit)
     with admin.transaction() as session:
-        invariants = check_invariants(session, soak.load.ledger(), soak.load.baseline)
+        invariants = check_invariants(session, *soak.load.ledger())
     job = {"interval_s": config.sync_interval_s, "misfire_grace_s": config.sync_misfire_grace_s,
            "stale_after_s": config.sync_stale_after_s}
     return summarise_soak(options=options, clock=clock, scale=scale, job=job, records=soak.records,

@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import text
 
 from scenarios.invariants import check_ledger
+from scenarios.soak.clients import ClientProcess
 from scenarios.soak.clock import SoakClock, soak_seconds
-from scenarios.soak.load import SoakLoad
 from scenarios.soak.observer import MASK, JobObserver, ObservedRun, SoakTimeout
 from scenarios.soak.probe import Probe
 from scenarios.soak.results import RunRecord, SoakOptions
@@ -58,7 +58,7 @@ class Work:
 
 class Soak:
     def __init__(self, *, options: SoakOptions, clock: SoakClock, admin: Database, job: BackgroundSyncJob,
-                 load: SoakLoad, probe: Probe, on_run: Callable[[RunRecord], None] | None = None) -> None:
+                 load: ClientProcess, probe: Probe, on_run: Callable[[RunRecord], None] | None = None) -> None:
         self.options, self.clock, self.admin, self.job = options, clock, admin, job
         self.load, self.probe, self.on_run = load, probe, on_run
         self.config = job.config
@@ -105,8 +105,8 @@ class Soak:
             self.work_skipped += 1
             return Work(0, 0, 0, self.clock.now())
         burst = self.load.burst(self._cycle)
-        manifest = self.load.inject(self._cycle)
-        return Work(burst.operations, burst.failed + burst.unknown, len(manifest.faults), self.clock.now())
+        faults = self.load.inject(self._cycle)
+        return Work(burst.operations, burst.failed + burst.unknown, faults, self.clock.now())
 
     def make_room(self, phase: str) -> None:
         """Real clock: when the next run is too close for a phase's work and set-up, let it run first."""
@@ -152,7 +152,7 @@ class Soak:
         """Pairs whose acknowledged XP is not all stored, or that hold XP nobody was told of (the ledger
         against the database, by the invariant checker)."""
         with self.admin.transaction() as session:
-            results = check_ledger(session, self.load.ledger(), self.load.baseline)
+            results = check_ledger(session, *self.load.ledger())
         return sum(r.violations for r in results)
 
     def health(self) -> SyncHealth:
