@@ -11,7 +11,8 @@ the production job; waits and measured durations stay real. The clock only ever 
 scheduler's own ``next_run_time`` (or a health poll) while nothing is running, then wakes the scheduler
 thread: what is skipped is exactly the time the process would spend asleep. Between jumps virtual time
 ticks at the real rate, so a run's lateness and its logged start and end are real. PostgreSQL's ``now()``
-stays real: no age in the soak is computed from it.
+stays real: no age in the soak is computed from it. The clients run in a process of their own on real time
+(clients.py); nothing they do reads the wall clock for an age either: the database stamps their rows.
 """
 
 from __future__ import annotations
