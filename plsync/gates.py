@@ -16,7 +16,7 @@ from benchmarks.targets import target_for
 
 PASS, FAIL, EXEMPT, NOT_MEASURED = "pass", "fail", "exempt", "not_measured"
 STATUSES = (PASS, FAIL, EXEMPT, NOT_MEASURED)
-_OPS = ("==", "<=", ">=", "empty")
+_OPS = ("==", "<", "<=", ">=", "empty")
 NONE_EXPECTED = "none"
 
 
@@ -83,6 +83,8 @@ class FieldGate:
             return not observed
         if self.op == "==":
             return bool(observed == self.value)
+        if self.op == "<":
+            return bool(observed < self.value)
         return bool(observed <= self.value) if self.op == "<=" else bool(observed >= self.value)
 
     def check(self, stage: str, data: Any) -> list[GateOutcome]:
@@ -91,10 +93,28 @@ class FieldGate:
         for item in items:
             subject = "/".join(str(item[k]) for k in self.per)
             observed = item[self.field]
-            status = EXEMPT if subject in self.exempt else PASS if self._holds(observed) else FAIL
+            # null: the stage says it could not measure this subject (its note says why), never a pass.
+            status = (NOT_MEASURED if observed is None and self.op != "empty" else EXEMPT if subject in self.exempt
+                      else PASS if self._holds(observed) else FAIL)
+            note = f" ({item['note']})" if status == NOT_MEASURED and item.get("note") else ""
             outcomes.append(GateOutcome(stage, self.name, subject, status, observed, self.expected,
-                                        f"{self.source}.json"))
+                                        f"{self.source}.json", note))
         return outcomes
+
+
+@dataclass(frozen=True)
+class MatchGate:
+    """``field == other`` within one JSON object: a count against the count the same run expected."""
+
+    name: str
+    source: str
+    field: str
+    other: str
+
+    def check(self, stage: str, data: Any) -> list[GateOutcome]:
+        observed, wanted = data[self.field], data[self.other]
+        return [GateOutcome(stage, self.name, "", PASS if observed == wanted else FAIL, observed,
+                            f"== {self.other} ({wanted})", f"{self.source}.json")]
 
 
 @dataclass(frozen=True)
@@ -142,5 +162,5 @@ def failures(outcomes: Sequence[GateOutcome]) -> list[str]:
     return [o.message for o in outcomes if o.status == FAIL]
 
 
-__all__ = ["EXEMPT", "FAIL", "NOT_MEASURED", "PASS", "FieldGate", "Gate", "GateOutcome", "TargetGate",
+__all__ = ["EXEMPT", "FAIL", "NOT_MEASURED", "PASS", "FieldGate", "Gate", "GateOutcome", "MatchGate", "TargetGate",
            "check_gates", "failures", "not_measured"]

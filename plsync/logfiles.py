@@ -9,22 +9,26 @@ from pathlib import Path
 
 
 @contextmanager
-def system_log_to(path: Path) -> Iterator[Path]:
-    """Send the ``system`` loggers' records to ``path`` instead of the terminal for the block's duration.
+def system_log_to(path: Path, names: tuple[str, ...] = ("system",)) -> Iterator[Path]:
+    """Send the records of the loggers ``names`` (the ``system`` ones by default) to ``path`` instead of the
+    terminal for the block's duration.
 
     Scenarios inject faults on purpose; the system logs each one as an error (a failed sync hook, a failed
-    background run). Those lines are evidence, kept in the run directory, not alarms for the terminal.
+    background run), APScheduler a warning for each run it skips. Those lines are evidence, kept in the run
+    directory, not alarms for the terminal.
     """
-    logger = logging.getLogger("system")
+    loggers = [logging.getLogger(name) for name in names]
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s]: %(message)s"))
-    propagate = logger.propagate
-    logger.addHandler(handler)
-    logger.propagate = False
+    propagate = [logger.propagate for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.propagate = False
     try:
         yield path
     finally:
-        logger.removeHandler(handler)
-        logger.propagate = propagate
+        for logger, before in zip(loggers, propagate, strict=True):
+            logger.removeHandler(handler)
+            logger.propagate = before
         handler.close()

@@ -36,6 +36,19 @@ class Profile:
     bench_desyncs: tuple[int, ...] = (100, 1000)
     bench_scale: tuple[int, ...] = (1000, 10_000, 100_000, 1_000_000)
     bench_slow: bool = False
+    #: The scheduler soak: hours of schedule at one run every ``soak_interval_s``, on the ``soak_clock``
+    #: (virtual, or real compressed by ``soak_speedup``), a population of its own, and between two runs
+    #: ``soak_load_ops`` client operations from ``soak_load_threads`` clients plus ``soak_faults`` desyncs.
+    soak_hours: float = 3.0
+    soak_interval_s: int = 600
+    soak_clock: str = "virtual"
+    soak_speedup: int = 300
+    soak_users: int = 500
+    soak_load_ops: int = 12
+    soak_load_threads: int = 2
+    soak_faults: int = 10
+    #: Runs left out of the memory regression while caches fill.
+    soak_warmup_runs: int = 6
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -49,6 +62,9 @@ class Profile:
                                      f"kind in four) and at most a tenth of bench_users ({self.bench_users})")
         if len(set(self.bench_scale)) < 2 or min(self.bench_scale) < 100:
             raise ConfigurationError(f"profile {self.name}: bench_scale needs two or more sizes of 100 or more")
+        if self.soak_hours <= 0 or self.soak_clock not in ("real", "virtual"):
+            raise ConfigurationError(f"profile {self.name}: soak_hours must be positive and soak_clock real or "
+                                     f"virtual (got {self.soak_hours}, {self.soak_clock!r})")
         if self.swarm_users > 250:
             raise ConfigurationError(f"profile {self.name}: more than 250 swarm users exceed the server's "
                                      "connections")
@@ -64,13 +80,18 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
             users=2000, swarm_users=16, swarm_seconds=1, swarm_students=100,
             skip_scenario_tags=("randomized", "boundary"),
             bench_users=1000, bench_rounds=3, bench_heavy_rounds=2, bench_desyncs=(20, 100),
-            bench_scale=(200, 1000)),
+            bench_scale=(200, 1000),
+            soak_hours=3, soak_users=500, soak_load_ops=12, soak_faults=10, soak_warmup_runs=6),
     Profile("standard", "the default: every stage at the sizes CI can afford", latency_ops=1000, threads=16,
             ops_per_thread=50, users=10_000, swarm_users=32, swarm_seconds=10, swarm_students=200,
-            skip_scenario_tags=()),
-    Profile("full", "the spec's headline scale: 10k users, 64-user hot-spot swarms for 60 s, every scenario",
+            skip_scenario_tags=(), soak_hours=24, soak_users=2000, soak_load_ops=16, soak_faults=20,
+            soak_warmup_runs=12),
+    Profile("full", "the spec's headline scale: 10k users, 64-user hot-spot swarms for 60 s, every scenario, "
+                    "the 24 h soak on a real clock compressed 300x",
             latency_ops=5000, threads=16, ops_per_thread=100, users=10_000, swarm_users=64, swarm_seconds=60,
-            swarm_students=1000, skip_scenario_tags=(), bench_rounds=50, bench_heavy_rounds=10, bench_slow=True),
+            swarm_students=1000, skip_scenario_tags=(), bench_rounds=50, bench_heavy_rounds=10, bench_slow=True,
+            soak_hours=24, soak_clock="real", soak_users=10_000, soak_load_ops=40, soak_load_threads=4,
+            soak_faults=20, soak_warmup_runs=12),
 )}
 
 

@@ -105,7 +105,9 @@ def judge(run: RunDirectory, records: Sequence[StageRecord], profile: str) -> Ve
             errors.append(f"{stage.name}: the stage failed: {record.error}")
         outcomes += check_gates(stage.name, stage.gates, run.read_json, run.has)
     failed = errors + failures(outcomes)
+    # A gate whose file a stage that ran never wrote fails; a subject the stage wrote as not measured (null,
+    # with its reason) stays not measured.
     measured_nothing = [o for o in outcomes if o.status == NOT_MEASURED and status.get(o.stage)
-                        and status[o.stage].status == "ran"]
+                        and status[o.stage].status == "ran" and not run.has(o.source.removesuffix(".json"))]
     failed += [f"{o.stage}: {o.gate}: the stage wrote no {o.source}" for o in measured_nothing]
     return Verdict(not failed, failed, profile, list(records), outcomes)

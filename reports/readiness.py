@@ -14,6 +14,7 @@ from reports.matrix import matrix_markdown, matrix_table
 from reports.recovery import recovery_markdown, recovery_table
 from reports.run_reader import RunReader
 from reports.scorecard import Scorecard
+from reports.soak import phases_table, soak_markdown, soak_table
 from reports.swarm import swarm_markdown, swarm_table
 
 STATUS_STYLE = {"ran": "green", "error": "bold red", "skipped": "dim"}
@@ -101,6 +102,9 @@ def terminal_tables(run: RunReader) -> list[RenderableType]:
     if run.has("benchmarks"):
         tables.append(rich_table(run.read_json("benchmarks"), "Benchmarks: service path beside its raw-SQL ceiling "
                                                              "(~ unstable by pyperf's rules)"))
+    if run.has("soak"):
+        soak = run.read_json("soak")
+        tables += [soak_table(soak), phases_table(soak["phases"])]
     if run.has("verdict"):
         tables.append(stages_table(run))
     return tables
@@ -163,6 +167,8 @@ def markdown(run: RunReader, card: Scorecard | None = None) -> str:
         lines += ["## Orphan recovery", "",
                   f"Injected {o['injected']}, found {o['found']} (exact: {o['exact']}), deleted {o['deleted']} "
                   f"after backing them up, {o['left_after']} left.", ""]
+    if run.has("soak"):
+        lines += ["## Scheduler soak", "", *soak_markdown(run.read_json("soak")), ""]
     skipped = [s["name"] for s in verdict["stages"] if s["status"] == "skipped"]
     if skipped:
         lines += ["## Not measured", "", f"This run skipped: {', '.join(skipped)}.", ""]

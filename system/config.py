@@ -43,6 +43,9 @@ class SystemConfig:
     #: wherever a process happens to start would scatter logs into checkouts.
     sync_log_dir: Path | None = None
     sync_interval_s: float = 6 * 3600
+    #: A run that starts later than this after its scheduled time is skipped (APScheduler's misfire grace;
+    #: whole seconds: APScheduler takes an int). A setting beside the interval so a compressed soak can scale it.
+    sync_misfire_grace_s: int = 300
     #: The health monitor alerts when the last successful run is older than this.
     sync_stale_after_s: float = 7 * 3600
     #: Secret that signs API bearer tokens (HS256). Never a constant: the caller passes one (plsync takes
@@ -70,6 +73,12 @@ class SystemConfig:
             raise ConfigurationError("idle_in_transaction_timeout_ms cannot be negative")
         if self.redis_lock_ttl_s <= 0:
             raise ConfigurationError(f"redis_lock_ttl_s must be positive, got {self.redis_lock_ttl_s}")
+        if self.sync_interval_s <= 0 or self.sync_stale_after_s <= 0:
+            raise ConfigurationError("sync_interval_s and sync_stale_after_s must be positive")
+        if isinstance(self.sync_misfire_grace_s, bool) or not isinstance(self.sync_misfire_grace_s, int) \
+                or self.sync_misfire_grace_s < 1:
+            raise ConfigurationError(f"sync_misfire_grace_s must be a whole number of seconds >= 1, got "
+                                     f"{self.sync_misfire_grace_s!r}")
 
     def sqlalchemy_url(self) -> URL:
         return parse_database_url(self.database_url)

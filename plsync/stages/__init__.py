@@ -3,7 +3,7 @@ and a line here."""
 
 from __future__ import annotations
 
-from plsync.stages import benchmarks, environment, migrate, orphans, recovery, scenarios, strategies, swarms
+from plsync.stages import benchmarks, environment, migrate, orphans, recovery, scenarios, soak, strategies, swarms
 from plsync.stages.base import Stage, StageContext, select_stages, validate
 
 STAGES: tuple[Stage, ...] = (
@@ -15,6 +15,7 @@ STAGES: tuple[Stage, ...] = (
     swarms.STAGE,
     scenarios.STAGE,
     benchmarks.STAGE,
+    soak.STAGE,
 )
 validate(STAGES)
 

@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,8 @@ from system.services.types import Direction
 
 log = logging.getLogger(__name__)
 JOB_ID = "progress_license_sync"
-MISFIRE_GRACE_S = 300
+#: Watches the scheduler's events (submitted, executed, skipped, missed); see ``add_listener``.
+Listener = Callable[[JobEvent], None]
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class BackgroundSyncJob:
         #: Runs APScheduler skipped because one was still going (max_instances) or came too late (misfire).
         self.skipped_overlapping = 0
         self.missed = 0
+        self._listeners: list[tuple[Listener, int]] = []
 
     def run_now(self) -> SyncJobRun:
         """Run once, now, in the calling thread; the result is also written to the JSON log."""
@@ -78,14 +81,24 @@ class BackgroundSyncJob:
             path = self.log_dir / f"{started.strftime('%Y%m%d_%H%M%S_%f')}_sync.json"
             path.write_text(json.dumps(asdict(run), indent=2) + "\n")
 
+    def add_listener(self, listener: Listener, mask: int) -> None:
+        """Call ``listener`` with the scheduler's events in ``mask`` (``apscheduler.events``), for whoever
+        monitors the job (metrics, a soak). Kept across stop() and start(): each start builds a new scheduler."""
+        self._listeners.append((listener, mask))
+        if self._scheduler is not None:
+            self._scheduler.add_listener(listener, mask)
+
     def start(self) -> None:
         if self._scheduler is not None:
             return
         scheduler = BackgroundScheduler(timezone=UTC)
         scheduler.add_job(self.run_now, IntervalTrigger(seconds=self.config.sync_interval_s), id=JOB_ID,
                           name="Progress-License Auto-Sync", max_instances=1,
-                          misfire_grace_time=MISFIRE_GRACE_S, coalesce=True, replace_existing=True)
+                          misfire_grace_time=self.config.sync_misfire_grace_s, coalesce=True,
+                          replace_existing=True)
         scheduler.add_listener(self._on_skip, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
+        for listener, mask in self._listeners:
+            scheduler.add_listener(listener, mask)
         scheduler.start()
         self._scheduler = scheduler
 
@@ -94,6 +107,13 @@ class BackgroundSyncJob:
             self.skipped_overlapping += 1
         else:
             self.missed += 1
+
+    def wakeup(self) -> None:
+        """Have the scheduler look at its jobs now. Its thread sleeps in real (monotonic) time until the next
+        run is due; after the wall clock jumps (an NTP step, a resumed VM, a soak's virtual clock), this makes
+        it see the new time at once instead of when its old wait ends."""
+        if self._scheduler is not None:
+            self._scheduler.wakeup()
 
     def next_run_time(self) -> datetime | None:
         if self._scheduler is None:

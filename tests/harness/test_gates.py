@@ -41,7 +41,7 @@ def test_operators_including_empty_on_a_single_object() -> None:
 
 def test_gates_validate_on_construction() -> None:
     with pytest.raises(ValueError, match="unknown operator"):
-        FieldGate("x", "f", "v", "<")
+        FieldGate("x", "f", "v", "!=")
     with pytest.raises(ValueError, match="'empty' takes no value"):
         FieldGate("x", "f", "v", "empty", 3)
     with pytest.raises(ValueError, match="need one"):
@@ -132,3 +132,27 @@ def test_profiles_choose_which_scenarios_by_tag() -> None:
     assert {"process_pause_after_read", "process_pause_between_writes", "process_pause_before_commit"} <= smoke
     assert {s.name for s in select_scenarios(skip_tags=profile_named("standard").skip_scenario_tags)} == everything
     assert [s.name for s in select_scenarios(only=["negative_xp"])] == ["negative_xp"]
+
+
+def test_soak_gates_a_count_against_its_expectation_strictly_less_and_a_phase_not_measured(tmp_path: Path) -> None:
+    from plsync.gates import MatchGate
+    from plsync.stages.soak import GATES
+
+    runs = MatchGate("all runs", "soak", "runs_executed", "runs_expected")
+    assert [o.status for o in runs.check("soak", {"runs_executed": 144, "runs_expected": 144})] == ["pass"]
+    assert failures(runs.check("soak", {"runs_executed": 143, "runs_expected": 144})) == [
+        "soak: all runs: 143 (needs == runs_expected (144))"]
+    growth = FieldGate("growth", "soak", "rss_growth_pct", "<", 5)
+    assert [o.status for o in growth.check("soak", {"rss_growth_pct": 5.0})] == ["fail"]
+    assert [o.status for o in growth.check("soak", {"rss_growth_pct": 4.99})] == ["pass"]
+    phases = next(g for g in GATES if g.source == "soak_phases")
+    outcomes = phases.check("soak", [{"phase": "overrun", "holds": True, "note": ""},
+                                     {"phase": "restart", "holds": None, "note": "not measured: external database"}])
+    assert [(o.subject, o.status) for o in outcomes] == [("overrun", "pass"), ("restart", "not_measured")]
+    assert outcomes[1].message.endswith("(not measured: external database)")
+    # In a verdict, a subject the stage wrote as not measured is shown as such, not turned into a failure.
+    run = RunDirectory(tmp_path)
+    run.write_json("soak_phases", [{"phase": "restart", "holds": None, "note": "not measured"}])
+    verdict = judge(run, [StageRecord("soak", "ran")], "smoke")
+    assert not any("soak_phases" in f or "restart" in f for f in verdict.failures)
+    assert ("soak", "restart", "not_measured") in {(g.stage, g.subject, g.status) for g in verdict.gates}

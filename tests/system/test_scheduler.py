@@ -65,3 +65,44 @@ def test_a_failed_run_is_logged_and_does_not_count_as_success(db: Database, conf
             session.execute(text("ALTER TABLE user_licenses_away RENAME TO user_licenses"))
     assert run.status == "failed" and "user_licenses" in (run.error or "")
     assert not check_sync_job_health(config.sync_log_dir, alert=lambda _m: None).healthy
+
+
+def test_misfire_grace_is_a_setting_and_must_be_whole_seconds(db: Database, config: SystemConfig) -> None:
+    import dataclasses
+
+    import pytest
+
+    from system.errors import ConfigurationError
+
+    job = BackgroundSyncJob(db, dataclasses.replace(config, sync_misfire_grace_s=7))
+    job.start()
+    try:
+        assert job._scheduler.get_job(JOB_ID).misfire_grace_time == 7  # type: ignore[union-attr]
+    finally:
+        job.stop()
+    for bad in (0, 1.5, True):
+        with pytest.raises(ConfigurationError, match="sync_misfire_grace_s"):
+            dataclasses.replace(config, sync_misfire_grace_s=bad)
+
+
+def test_listeners_see_the_scheduler_events_across_a_restart_of_the_job(db: Database, config: SystemConfig) -> None:
+    """The monitoring hook: a listener added once hears every scheduler the job starts (each start builds a new
+    one). The run is made due by hand; the soak's virtual clock proves wakeup() after a clock jump."""
+    import dataclasses
+    import queue
+
+    from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
+
+    job = BackgroundSyncJob(db, dataclasses.replace(config, sync_interval_s=3600))
+    heard: queue.Queue[JobExecutionEvent] = queue.Queue()
+    job.add_listener(heard.put, EVENT_JOB_EXECUTED)
+    for _ in range(2):  # start, stop, start again: the listener must survive the new scheduler
+        job.start()
+        try:
+            job._scheduler.modify_job(JOB_ID, next_run_time=datetime.now(UTC))  # type: ignore[union-attr]
+            job.wakeup()
+            event = heard.get(timeout=30)
+            assert event.retval.status == "success"
+        finally:
+            job.stop()
+    assert len(list(config.sync_log_dir.glob("*_sync.json"))) == 2
