@@ -23,7 +23,6 @@ class Profile:
     swarm_users: int
     swarm_seconds: int
     swarm_students: int
-    #: Whether the scenario matrix includes its randomized variants (N sessions x M iterations).
     #: Scenarios with these tags are left out (``randomized``: N sessions x M iterations; ``boundary``: a pause
     #: probing the far side of a single limit).
     skip_scenario_tags: tuple[str, ...]
