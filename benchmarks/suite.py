@@ -42,7 +42,10 @@ class SuiteRequest:
     timeout_s: float = 7200
 
     def args(self, report: Path) -> list[str]:
-        args = [sys.executable, "-m", "pytest", str(SUITE_DIR), "-p", "no:cacheprovider", "-q", "-rfE",
+        # The API's fuzzing plugins (schemathesis, Hypothesis) load themselves into every pytest; the
+        # benchmarks use neither, and they cost more start-up than a smoke run's whole suite.
+        args = [sys.executable, "-m", "pytest", str(SUITE_DIR), "-p", "no:cacheprovider", "-p", "no:schemathesis",
+                "-p", "no:hypothesispytest", "-q", "-rfE",
                 "--benchmark-json", str(report), "--plsync-profile", self.profile.name]
         if not self.slow:
             args += ["-m", "not slow"]

@@ -23,9 +23,11 @@ class Profile:
     swarm_users: int
     swarm_seconds: int
     swarm_students: int
+    #: The strategies swarmed (empty: every strategy of the run). A swarm's cost is mostly Locust's start-up.
+    swarm_strategies: tuple[str, ...] = ()
     #: Scenarios with these tags are left out (``randomized``: N sessions x M iterations; ``boundary``: a pause
     #: probing the far side of a single limit).
-    skip_scenario_tags: tuple[str, ...]
+    skip_scenario_tags: tuple[str, ...] = ()
     #: The benchmark suites (benchmarks/): population (a tenth of it desynced), rounds of the quick
     #: operations and of the heavy ones (bulk repair, the job, seeding), the bulk-repair cases in desyncs,
     #: the sizes of the scale curves, and whether the long (``slow``) benchmarks run.
@@ -76,7 +78,7 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (
     Profile("smoke", "every stage at small scale, in about a minute", latency_ops=100, threads=4, ops_per_thread=10,
-            users=2000, swarm_users=16, swarm_seconds=1, swarm_students=100,
+            users=2000, swarm_users=16, swarm_seconds=1, swarm_students=100, swarm_strategies=("legacy", "coupled"),
             skip_scenario_tags=("randomized", "boundary"),
             bench_users=1000, bench_rounds=3, bench_heavy_rounds=2, bench_desyncs=(20, 100),
             bench_scale=(200, 1000),

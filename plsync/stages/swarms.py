@@ -24,7 +24,8 @@ def swarm_record(result: SwarmResult) -> dict[str, Any]:
 
 def run(ctx: StageContext) -> None:
     profile, results = ctx.profile, []
-    for name in ctx.strategies:
+    chosen = [s for s in ctx.strategies if not profile.swarm_strategies or s in profile.swarm_strategies]
+    for name in chosen:
         ctx.say(f"swarm: {name}, {profile.swarm_users} users on 10 hot students, {profile.swarm_seconds}s")
         options = SwarmOptions(strategy=name, workload="hotspot", users=profile.swarm_users,
                                spawn_rate=profile.swarm_users, run_time_s=profile.swarm_seconds,
