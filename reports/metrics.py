@@ -90,9 +90,21 @@ def _benchmarks(run: RunReader) -> Iterator[Metric]:
         yield Metric(f"scale exponent of {curve['operation']}", "benchmarks", "", "", curve["exponent"], LOWER)
 
 
+def _soak(run: RunReader) -> Iterator[Metric]:
+    soak: dict[str, Any] | None = run.get("soak")
+    if soak is None:
+        return
+    durations = tuple(r["duration_s"] * 1000 for r in soak.get("runs", []) if r["phase"] == "steady")
+    yield Metric("soak run duration median", "soak", "", "ms", soak["duration_s"]["p50"] * 1000, LOWER, durations)
+    yield Metric("soak RSS growth", "soak", "", "%", soak["rss_growth_pct"], LOWER)
+    yield Metric("soak RSS slope", "soak", "", "B/run", soak["rss_slope_bytes_per_run"], LOWER)
+    yield Metric("soak runs missed or overlapping", "soak", "", "runs",
+                 soak["missed_runs"] + soak["overlapping_runs"], LOWER)
+
+
 #: Each stage's figures; a stage that adds JSON adds its extractor here.
 EXTRACTORS: tuple[Callable[[RunReader], Iterator[Metric]], ...] = (
-    _latency, _concurrency, _recovery, _swarms, _scenarios, _benchmarks, _verdict)
+    _latency, _concurrency, _recovery, _swarms, _scenarios, _benchmarks, _soak, _verdict)
 
 
 def run_metrics(run: RunReader) -> list[Metric]:

@@ -16,7 +16,7 @@ import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-STRATEGY_ORDER = ("legacy", "coupled", "advisory", "redis", "serializable", "trigger")
+STRATEGY_ORDER = ("legacy", "coupled", "advisory", "redis", "serializable", "trigger", "redis_fenced")
 _PALETTE = ("#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
             "#7f7f7f")
 RC = {"svg.fonttype": "none", "svg.hashsalt": "plsync", "font.size": 9, "axes.spines.top": False,
