@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from fixtures.suite_server import SuiteServer
 from plsync.gates import FAIL, PASS
 from plsync.rundir import to_jsonable
 from plsync.stages.soak import GATES
@@ -17,7 +18,6 @@ from scenarios.soak.load import LoadSize
 from system.config import SystemConfig
 from system.db import Database
 from system.scheduler.job import BackgroundSyncJob, SyncJobRun
-from tests.db_server import SuiteServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 SMALL = LoadSize(operations=4, threads=2, faults=6)
