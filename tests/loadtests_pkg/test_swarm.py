@@ -30,7 +30,10 @@ def test_swarm_smoke(strategy: str, transport: str, workers: int, db: Database, 
                            transport=transport, students=40, workers=workers)
     result = run_swarm(_env(db, config), config, options, RunDirectory(tmp_path))
     assert result.requests > 20 and result.operations["level_up"]["requests"] == result.requests
-    assert sum(result.ledger.values()) == result.requests  # every request Locust counted is in the ledger
+    # Every request Locust counted is in the ledger. Locally the two counts are the same; a distributed master
+    # may write its summary before the workers' last stats reports arrive (seen on a loaded machine: 42 of 137).
+    recorded = sum(result.ledger.values())
+    assert recorded == result.requests if not workers else recorded >= result.requests
     assert (tmp_path / "locust_stats.csv").exists() and (tmp_path / "locust.html").exists()
     if workers:
         assert len(list((tmp_path / "ledgers").glob("ledger-*.jsonl"))) == workers
