@@ -136,6 +136,13 @@ DATA_COMMANDS = (["migrate"], ["level-up"], ["advance-license"], ["seed"], ["che
 
 
 def test_every_command_that_touches_data_takes_disposable_and_json() -> None:
+    from typer.testing import CliRunner
+
+    from plsync.cli import app
+
+    runner = CliRunner()
     for command in DATA_COMMANDS:
-        shown = plsync(*command, "--help", env={"COLUMNS": "200"}).stdout
-        assert "--disposable" in shown and "--json" in shown and "--database-url" in shown, command
+        shown = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"}, terminal_width=200)
+        assert shown.exit_code == 0, shown.output
+        assert "--disposable" in shown.output and "--json" in shown.output and "--database-url" in shown.output, \
+            command
