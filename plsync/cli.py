@@ -186,7 +186,8 @@ def serve_cmd(host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
             _write_private(token_file, token + "\n")
         console.print(f"API on http://{host}:{port} (strategy {strategy}); the token is user {admin}'s, valid "
                       f"{system.config.api_token_ttl_s:.0f} s")
-        uvicorn.run(api, host=host, port=port, log_level="warning")
+        # No access log: a line per request costs the API CPU a swarm measures (errors are still logged).
+        uvicorn.run(api, host=host, port=port, log_level="warning", access_log=False)
 
 
 def _first_admin(system: OpenSystem) -> int:

@@ -8,22 +8,31 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from system.config import SystemConfig
 from system.errors import InfrastructureError
 
+#: Seconds a new connection may take before the attempt fails.
+CONNECT_TIMEOUT_S = 5
+
+
+def session_settings(config: SystemConfig) -> dict[str, str]:
+    """Server settings of every connection. Set per connection, not per transaction: no extra round trip on
+    the hot path."""
+    settings = {"lock_timeout": str(int(config.lock_timeout_s * 1000))}
+    if config.statement_timeout_ms:
+        settings["statement_timeout"] = str(config.statement_timeout_ms)
+    if config.idle_in_transaction_timeout_ms:
+        settings["idle_in_transaction_session_timeout"] = str(config.idle_in_transaction_timeout_ms)
+    return settings
+
 
 def create_db_engine(config: SystemConfig, *, isolation_level: str | None = None,
                      application_name: str = "plsync", pre_ping: bool = False) -> Engine:
-    # Set per connection, not per transaction: no extra round trip on the hot path.
-    options = [f"-c lock_timeout={int(config.lock_timeout_s * 1000)}"]
-    if config.statement_timeout_ms:
-        options.append(f"-c statement_timeout={config.statement_timeout_ms}")
-    if config.idle_in_transaction_timeout_ms:
-        options.append(f"-c idle_in_transaction_session_timeout={config.idle_in_transaction_timeout_ms}")
-    connect_args: dict[str, object] = {"connect_timeout": 5, "application_name": application_name}
-    connect_args["options"] = " ".join(options)
+    connect_args: dict[str, object] = {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": application_name}
+    connect_args["options"] = " ".join(f"-c {k}={v}" for k, v in session_settings(config).items())
     kwargs: dict[str, object] = {
         "pool_size": config.pool_size,
         "max_overflow": config.max_overflow,
@@ -38,6 +47,18 @@ def create_db_engine(config: SystemConfig, *, isolation_level: str | None = None
     return create_engine(config.sqlalchemy_url(), **kwargs)
 
 
+def create_async_db_engine(config: SystemConfig, *, application_name: str = "plsync") -> AsyncEngine:
+    """The same database, pool and session settings on asyncpg, for code on an event loop (the API).
+
+    Its ``sync_engine`` serves synchronous code run through SQLAlchemy's greenlet bridge: every wait for
+    the server then yields to the loop. asyncpg prepares each statement once per connection and keeps it.
+    """
+    settings = session_settings(config) | {"application_name": application_name}
+    return create_async_engine(config.sqlalchemy_url().set(drivername="postgresql+asyncpg"),
+                               pool_size=config.pool_size, max_overflow=config.max_overflow,
+                               connect_args={"timeout": CONNECT_TIMEOUT_S, "server_settings": settings})
+
+
 @dataclass
 class Database:
     """The pair every component needs: an engine and a session factory bound to it."""
@@ -46,9 +67,12 @@ class Database:
     sessions: sessionmaker[Session]
 
     @classmethod
+    def on(cls, engine: Engine) -> Database:
+        return cls(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+
+    @classmethod
     def connect(cls, config: SystemConfig, *, application_name: str = "plsync", pre_ping: bool = False) -> Database:
-        engine = create_db_engine(config, application_name=application_name, pre_ping=pre_ping)
-        db = cls(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+        db = cls.on(create_db_engine(config, application_name=application_name, pre_ping=pre_ping))
         db.ping()
         return db
 
@@ -57,9 +81,10 @@ class Database:
         try:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-        except OperationalError as exc:
+        except (OperationalError, OSError) as exc:  # asyncpg raises the socket's own error (refused, timed out)
             url = self.engine.url.render_as_string(hide_password=True)
-            first_line = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            orig = exc.orig if isinstance(exc, OperationalError) else exc
+            first_line = str(orig).strip().splitlines()[0] if orig else str(exc)
             raise InfrastructureError(f"cannot reach PostgreSQL at {url}: {first_line}", cause=exc) from exc
 
     @contextmanager

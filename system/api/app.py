@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from system.api.callers import CallerDirectory
 from system.api.deps import ApiComponents
 from system.api.errors import install_error_handlers
 from system.api.routes import router
-from system.api.tokens import TokenCodec
 from system.config import SystemConfig
 from system.db import Database
-from system.strategies import create_strategy
-from system.strategies.base import StrategyContext
+from system.strategies import strategy_class
 
 DESCRIPTION = """Level-ups and licenses, and the admin sync endpoints, of the progress/license system.
 
@@ -25,22 +23,23 @@ Every refusal carries the same body (`ErrorBody`) and changes nothing."""
 
 
 def create_app(config: SystemConfig, *, strategy: str = "coupled", db: Database | None = None) -> FastAPI:
-    owns_db = db is None
-    database = db or Database.connect(config, application_name="plsync-api")
-    components = ApiComponents(config, database,
-                               create_strategy(strategy, StrategyContext(db=database, config=config)),
-                               TokenCodec(config.api_secret, config.api_token_ttl_s),
-                               CallerDirectory(database, config.api_caller_cache_s))
+    """The API over ``strategy``. It serves ``db``'s database when given (else ``config``'s) through a pool of
+    its own on asyncpg, opened when the app starts on its event loop and closed when it stops."""
+    strategy_class(strategy)  # an unknown name fails here, not at start-up
+    served = config if db is None else dataclasses.replace(
+        config, database_url=db.engine.url.render_as_string(hide_password=False))
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        components.strategy.close()
-        if owns_db:
-            database.dispose()
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # A database given by the caller may be down on purpose (its requests then get 503): no ping.
+        components = await ApiComponents.open(served, strategy, ping=db is None)
+        app.state.components = components
+        try:
+            yield
+        finally:
+            await components.close()
 
     app = FastAPI(title="progress/license system", version="1", description=DESCRIPTION, lifespan=lifespan)
-    app.state.components = components
     install_error_handlers(app)
     app.include_router(router)
     return app

@@ -10,6 +10,11 @@ from sqlalchemy import Connection, CursorResult
 
 
 def run_prepared(conn: Connection, statements: Mapping[str, str], name: str, *args: object) -> CursorResult[Any]:
+    if conn.dialect.driver != "psycopg2":
+        # asyncpg (the API's driver) prepares every statement itself and keeps it per connection (SQLAlchemy's
+        # prepared_statement_cache_size); the statements are already written in its $n style.
+        return conn.exec_driver_sql(statements[name], args)
+    # psycopg2 sends statements unprepared: prepare each once per connection, then EXECUTE it by name.
     prepared: set[str] = conn.connection.info.setdefault("plsync_prepared", set())
     if name not in prepared:
         conn.exec_driver_sql(f"PREPARE {name} AS {statements[name]}")

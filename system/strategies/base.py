@@ -9,10 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import ClassVar, TypeVar
 
-import psycopg2
-import psycopg2.errors as pgerr
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, EmulatedDBAPIException
 from sqlalchemy.orm import Session
 
 from system.config import SystemConfig
@@ -33,6 +31,7 @@ from system.services.types import (
     LicenseResult,
     SyncResult,
 )
+from system.strategies.waits import ThreadWaits, Waits
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,25 +47,54 @@ class StrategyContext:
     redis_client: object | None = None
     fault_point: FaultPoint | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    #: How the strategy waits off the database (back-off sleeps, Redis locks): the calling thread by
+    #: default; the API's event loop (system.api.bridge) when its code runs in SQLAlchemy's greenlet bridge.
+    waits: Waits = field(default_factory=ThreadWaits)
 
     def at(self, point: str, session: Session | None) -> None:
         if self.fault_point is not None:
             self.fault_point(point, session)
 
 
-def translate(exc: DBAPIError) -> PlsyncError:
-    """Map a database error to the typed error of whoever must act on it."""
+#: SQLSTATEs of the integrity violations a caller's input causes (check, foreign key, not null, unique).
+INPUT_VIOLATIONS = {"23514": "CheckViolation", "23503": "ForeignKeyViolation", "23502": "NotNullViolation",
+                    "23505": "UniqueViolation"}
+#: SQLSTATEs that mean "someone else holds what this needs": retry, nothing changed. Named as psycopg2 names
+#: them, whichever driver raised them, so messages (and whoever reads them) stay the same.
+CONFLICTS = {"55P03": "LockNotAvailable", "57014": "QueryCanceled", "40001": "SerializationFailure",
+             "40P01": "DeadlockDetected"}
+
+
+def driver_error(exc: DBAPIError) -> BaseException | None:
+    """The driver's own exception: psycopg2's, or asyncpg's under SQLAlchemy's emulated DBAPI errors."""
     orig = exc.orig
+    return orig.orig if isinstance(orig, EmulatedDBAPIException) else orig
+
+
+def sqlstate(exc: BaseException | None) -> str | None:
+    """The SQLSTATE of a database error (psycopg2's ``pgcode``, the asyncpg adapter's ``sqlstate``), if any."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    code = getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None)
+    return code if isinstance(code, str) else None
+
+
+def translate(exc: DBAPIError) -> PlsyncError:
+    """Map a database error to the typed error of whoever must act on it (by SQLSTATE: any driver)."""
+    orig, driver = exc.orig, driver_error(exc)
     detail = str(orig).strip().splitlines()[0] if orig is not None else str(exc)
-    if isinstance(orig, pgerr.CheckViolation | pgerr.ForeignKeyViolation | pgerr.NotNullViolation
-                  | pgerr.UniqueViolation):
-        constraint = getattr(getattr(orig, "diag", None), "constraint_name", None)
+    code = sqlstate(exc) or ""
+    if code in INPUT_VIOLATIONS:
+        constraint = (getattr(getattr(driver, "diag", None), "constraint_name", None)  # psycopg2
+                      or getattr(driver, "constraint_name", None))  # asyncpg
         return InvalidInputError(f"rejected by the database ({constraint}): {detail}", cause=exc)
-    if isinstance(orig, psycopg2.DataError):  # SQLSTATE class 22: the value (an int4 overflow...), not the server
+    # SQLSTATE class 22 is the value (an int4 overflow...), not the server. asyncpg refuses a value its
+    # parameter's type cannot hold before sending it (a DataError, 22000, caused by the codec's OverflowError).
+    if code.startswith("22") or isinstance(exc, DataError):
+        if isinstance(getattr(driver, "__cause__", None), OverflowError):
+            return InvalidInputError(f"value out of range for the database: {detail}", cause=exc)
         return InvalidInputError(f"value rejected by the database: {detail}", cause=exc)
-    if isinstance(orig, pgerr.LockNotAvailable | pgerr.QueryCanceled | pgerr.SerializationFailure
-                  | pgerr.DeadlockDetected):
-        return ConcurrencyError(f"{type(orig).__name__}: {detail}", cause=exc)
+    if code in CONFLICTS:
+        return ConcurrencyError(f"{CONFLICTS[code]}: {detail}", cause=exc)
     return InfrastructureError(f"database error: {detail}", cause=exc)
 
 
@@ -85,6 +113,8 @@ def typed_errors() -> Iterator[None]:
         yield
     except DBAPIError as exc:
         raise translate(exc) from exc
+    except OSError as exc:  # asyncpg's connect raises the socket's error (refused, timed out) as it is
+        raise InfrastructureError(f"cannot reach the database: {exc}", cause=exc) from exc
     except ValueError as exc:
         typed = driver_rejection(exc)
         if typed is None:

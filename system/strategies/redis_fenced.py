@@ -20,24 +20,14 @@ until the counter catches up or the fences are reset."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
 
-from redis.commands.core import Script
-from redis.lock import Lock
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from system.errors import ConcurrencyError
 from system.strategies.base import register
 from system.strategies.redis_lock import RedisLockStrategy
-
-# Set the lock (as redis-py does) and, only when it was set, draw the next number of the pair's counter.
-_ACQUIRE_FENCED = """
-if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-    return redis.call('incr', KEYS[2])
-end
-return 0
-"""
+from system.strategies.waits import Lease
 
 _RAISE_FENCE = text("""
     INSERT INTO lock_fences AS f (user_id, specialization_id, token) VALUES (:u, :s, :t)
@@ -50,37 +40,16 @@ class FencedOutError(ConcurrencyError):
     """A newer holder of the pair's lock has reached the database: this one's lease ran out."""
 
 
-class FencedLock(Lock):
-    """A redis-py lock whose every acquisition also yields a fencing token (``fence``)."""
-
-    lua_acquire_fenced: ClassVar[Script | None] = None
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fence: int | None = None
-        if FencedLock.lua_acquire_fenced is None:
-            FencedLock.lua_acquire_fenced = self.redis.register_script(_ACQUIRE_FENCED)
-
-    def do_acquire(self, token: str) -> bool:
-        assert self.lua_acquire_fenced is not None and self.timeout is not None
-        number = self.lua_acquire_fenced(keys=[self.name, f"{self.name}:fence"],
-                                         args=[token, int(self.timeout * 1000)], client=self.redis)
-        if not number:
-            return False
-        self.fence = int(number)
-        return True
-
-
 @register
 class RedisFencedStrategy(RedisLockStrategy):
     name = "redis_fenced"
     description = "the Redis lock plus a fencing token the database checks before anything is read"
-    lock_class = FencedLock
+    fenced = True
     remedy_for = "redis"
 
-    def prepare_under(self, lock: Lock, user_id: int, specialization: str) -> Callable[[Session], None]:
-        assert isinstance(lock, FencedLock) and lock.fence is not None
-        token = lock.fence
+    def prepare_under(self, lease: Lease, user_id: int, specialization: str) -> Callable[[Session], None]:
+        assert lease.fence is not None
+        token = lease.fence
 
         def raise_fence(session: Session) -> None:
             params = {"u": user_id, "s": specialization, "t": token}

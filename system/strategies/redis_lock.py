@@ -14,13 +14,13 @@ from typing import Any, TypeVar
 
 import redis
 from redis.exceptions import LockError, LockNotOwnedError
-from redis.lock import Lock
 from sqlalchemy.orm import Session
 
 from system.errors import ConcurrencyError, ConfigurationError, InfrastructureError
 from system.services.checkpoints import AFTER_GUARD
 from system.strategies.base import StrategyContext, log, register, typed_errors
 from system.strategies.coupled import CoupledStrategy
+from system.strategies.waits import Lease
 
 T = TypeVar("T")
 
@@ -31,8 +31,8 @@ class RedisLockStrategy(CoupledStrategy):
     description = "a Redis lock per (user, specialization) around one unlocked transaction"
     lock_rows = False
     needs_redis = True
-    #: The Lock class taking the lock (the fenced remedy's issues a fencing token with it).
-    lock_class: type[Lock] = Lock
+    #: Whether each acquisition also draws a fencing token (the remedy's).
+    fenced = False
 
     def __init__(self, ctx: StrategyContext) -> None:
         super().__init__(ctx)
@@ -42,22 +42,23 @@ class RedisLockStrategy(CoupledStrategy):
             if not ctx.config.redis_url:
                 raise ConfigurationError(f"the {self.name} strategy needs a Redis server: set PLSYNC_REDIS_URL or "
                                          "let the harness start one")
-            client = redis.Redis.from_url(ctx.config.redis_url, socket_connect_timeout=2)
-        self.redis: redis.Redis = client
+            client = ctx.waits.redis_client(ctx.config.redis_url)
+        self.redis = client
         self.lost_locks = 0
 
-    def prepare_under(self, lock: Lock, user_id: int, specialization: str) -> Callable[[Session], None] | None:
-        """What the transaction runs first while ``lock`` is held (nothing here; a fence in the remedy)."""
+    def prepare_under(self, lease: Lease, user_id: int, specialization: str) -> Callable[[Session], None] | None:
+        """What the transaction runs first while the lock is held (nothing here; a fence in the remedy)."""
         return None
 
     def guarded(self, user_id: int, specialization: str, work: Callable[[Session], T]) -> tuple[T, int]:
         cfg = self.ctx.config
         # redis-py polls a held lock every 100 ms by default; a 2 ms poll keeps waiters from idling.
-        lock = self.redis.lock(f"progress_lock:{user_id}:{specialization}", timeout=cfg.redis_lock_ttl_s,
-                               blocking_timeout=cfg.lock_timeout_s, sleep=0.002, lock_class=self.lock_class)
+        lease = self.ctx.waits.lease(self.redis, f"progress_lock:{user_id}:{specialization}",
+                                     ttl_s=cfg.redis_lock_ttl_s, wait_s=cfg.lock_timeout_s, poll_s=0.002,
+                                     fenced=self.fenced)
         try:
             with typed_errors():  # the key holds the caller's text: a lone surrogate cannot be encoded
-                acquired = lock.acquire(blocking=True)
+                acquired = lease.acquire()
         except redis.ConnectionError as exc:
             raise InfrastructureError(f"cannot reach Redis for the lock: {exc}", cause=exc) from exc
         if not acquired:
@@ -65,11 +66,11 @@ class RedisLockStrategy(CoupledStrategy):
                                    f"{cfg.lock_timeout_s}s")
         try:
             self.ctx.at(AFTER_GUARD, None)
-            return self.transaction(work, prepare=self.prepare_under(lock, user_id, specialization),
+            return self.transaction(work, prepare=self.prepare_under(lease, user_id, specialization),
                                     guard_reached=True), 1
         finally:
             try:
-                lock.release()
+                lease.release()
             except (LockNotOwnedError, LockError):
                 # The lock expired while we held it: another caller may have run concurrently.
                 self.lost_locks += 1
@@ -77,4 +78,4 @@ class RedisLockStrategy(CoupledStrategy):
 
     def close(self) -> None:
         if self._owns_client:
-            self.redis.close()
+            self.ctx.waits.close_redis(self.redis)

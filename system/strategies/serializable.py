@@ -9,15 +9,18 @@ from sqlalchemy.orm import Session
 from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from system.errors import ConcurrencyError
-from system.strategies.base import register
+from system.strategies.base import register, sqlstate
 from system.strategies.coupled import CoupledStrategy
 
 T = TypeVar("T")
 
 
+#: serialization_failure and deadlock_detected: the transaction was rolled back and may simply run again.
+RETRYABLE = ("40001", "40P01")
+
+
 def _is_retryable(exc: BaseException) -> bool:
-    return isinstance(exc, ConcurrencyError) and type(getattr(exc.cause, "orig", None)).__name__ in (
-        "SerializationFailure", "DeadlockDetected")
+    return isinstance(exc, ConcurrencyError) and sqlstate(exc.cause) in RETRYABLE
 
 
 @register
@@ -28,8 +31,10 @@ class SerializableStrategy(CoupledStrategy):
 
     def guarded(self, user_id: int, specialization: str, work: Callable[[Session], T]) -> tuple[T, int]:
         attempts = self.ctx.config.serializable_max_attempts
+        # The back-off sleeps as the caller waits: a thread blocks, the API yields to its event loop.
         retrying = Retrying(stop=stop_after_attempt(attempts), retry=retry_if_exception(_is_retryable),
-                            wait=wait_random_exponential(multiplier=0.002, max=0.1), reraise=False)
+                            wait=wait_random_exponential(multiplier=0.002, max=0.1), reraise=False,
+                            sleep=self.ctx.waits.sleep)
         try:
             for attempt in retrying:
                 with attempt:

@@ -4,7 +4,7 @@ for this transaction only, then creates or moves the license and writes its prog
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
 from system.services.catalog import load_rules
@@ -48,11 +48,15 @@ class TriggerStrategy(CoupledStrategy):
 
     def __init__(self, ctx: StrategyContext) -> None:
         super().__init__(ctx)
-        with ctx.db.engine.connect() as conn:
-            version = int(conn.execute(text("SHOW server_version_num")).scalar_one())
-        # PostgreSQL 18 can return the row's old level from the UPDATE itself.
-        previous = "old.current_level" if version >= 180000 else "NULL::integer"
-        self._sql = text(_LEVEL_UP_SQL.format(previous=previous))
+        # PostgreSQL 18 can return the row's old level from the UPDATE itself. Which one applies is read
+        # from the first connection's server version, not here: constructing connects to nothing (the
+        # API builds its strategy outside the event loop its database runs on).
+        self._sql = {new: text(_LEVEL_UP_SQL.format(previous="old.current_level" if new else "NULL::integer"))
+                     for new in (True, False)}
+
+    def _level_up_sql(self, session: Session) -> TextClause:
+        version = session.connection().dialect.server_version_info or (0,)
+        return self._sql[version >= (18,)]
 
     def level_up(self, request: LevelUpRequest) -> LevelUpResult:
         BoundaryValidator.validate_level_up(request)
@@ -62,13 +66,14 @@ class TriggerStrategy(CoupledStrategy):
 
         def work(session: Session) -> LevelUpResult:
             enable_sync_trigger(session, request.reason)
-            row = session.execute(self._sql, params).first()
+            sql = self._level_up_sql(session)
+            row = session.execute(sql, params).first()
             if row is None:  # no progress row yet: validate, create it (the trigger adds the license), retry
                 load_rules(session=session, specialization=request.specialization)
                 require_user(session=session, user_id=request.user_id)
                 session.execute(text("INSERT INTO specialization_progress (student_id, specialization_id) "
                                      "VALUES (:uid, :spec) ON CONFLICT DO NOTHING"), params)
-                row = session.execute(self._sql, params).one()
+                row = session.execute(sql, params).one()
             self.ctx.at(AFTER_PROGRESS_WRITE, session)
             lic = get_license(session=session, user_id=request.user_id, specialization=request.specialization,
                               lock=False)

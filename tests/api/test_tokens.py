@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from fixtures.population import add_users
 from system.api.callers import CallerDirectory
-from system.api.tokens import ISSUER, MAX_USER_ID, Identity, TokenCodec
+from system.api.tokens import ISSUER, MAX_USER_ID, Identity, TokenCodec, VerifiedTokens
 from system.config import generate_api_secret
 from system.db import Database
 from system.errors import AuthenticationError, ConfigurationError
@@ -160,3 +160,29 @@ def test_caller_directory_caches_for_its_ttl_then_reads_again(db: Database) -> N
         directory.confirm(uid, "admin")
     with pytest.raises(AuthenticationError, match="does not exist"):
         directory.confirm(999_999, "admin")
+
+
+def test_verified_tokens_remember_a_genuine_token_only_until_it_expires() -> None:
+    class Counting:
+        calls = 0
+
+        def verify_until(self, token: str) -> tuple[Identity, float]:
+            Counting.calls += 1
+            return CODEC.verify_until(token)
+
+    clock = [time.time()]
+    known = VerifiedTokens(Counting(), maxsize=2, clock=lambda: clock[0])  # type: ignore[arg-type]
+    token = CODEC.issue(7, "student", ttl_s=60)
+    assert known.verify(token) == known.verify(token) == Identity(7, "student")
+    assert Counting.calls == 1  # the second came from memory
+    clock[0] += 60 + CODEC.leeway_s + 1  # past exp and the leeway: checked again, as if never seen
+    known.verify(token)
+    assert Counting.calls == 2
+    expired = CODEC.issue(7, "student", now=time.time() - 900 - CODEC.leeway_s - 1)
+    forged = TokenCodec(generate_api_secret()).issue(7, "student")
+    for _ in range(2):  # a refused token is never remembered
+        with pytest.raises(AuthenticationError, match="expired"):
+            known.verify(expired)
+        with pytest.raises(AuthenticationError, match="signature"):
+            known.verify(forged)
+    assert Counting.calls == 6

@@ -47,6 +47,22 @@ def test_swarm_smoke(strategy: str, transport: str, workers: int, db: Database, 
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("strategy", ["advisory", "redis", "redis_fenced", "serializable", "trigger"])
+def test_http_hot_spot_loses_nothing_under_every_strategy(strategy: str, db: Database, config: SystemConfig,
+                                                          tmp_path: Path) -> None:
+    """Every family of strategy through the API's one stack (async routes, the greenlet bridge on asyncpg):
+    row locks (coupled, in test_swarm_smoke), an advisory lock, a Redis lock waited for on the event loop
+    (plain and fenced), SERIALIZABLE retries sleeping on the loop, the trigger. 16 users on 10 students."""
+    options = SwarmOptions(strategy=strategy, workload="hotspot", users=16, spawn_rate=16, run_time_s=3,
+                           transport="http", students=20)
+    result = run_swarm(_env(db, config), config, options, RunDirectory(tmp_path))
+    assert result.requests > 20 and sum(result.ledger.values()) == result.requests
+    assert result.max_open_transactions >= 4, result.max_open_transactions  # the API really ran them at once
+    assert result.lost_xp == 0 and result.unacknowledged_xp == 0 and result.desynced_pairs == 0
+    assert result.passed, result.failures_of_gates
+
+
+@pytest.mark.slow
 def test_swarm_under_the_pause_nemesis(db: Database, config: SystemConfig, tmp_path: Path) -> None:
     """A Locust worker is frozen (SIGSTOP) past the Redis lease at random moments while the other works on the
     same hot students: the fenced remedy loses nothing, and every frozen worker was thawed."""
