@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -25,6 +26,8 @@ from fixtures import children
 from fixtures.embedded_postgres import pg_install_dir
 from fixtures.errors import ProvisioningError
 from fixtures.ports import LOOPBACK, free_port
+from loadtests.cpu_accounting import CpuAccount, CpuSampler, steady_window
+from loadtests.history import read_history
 
 BIN = Path(sys.executable).parent
 
@@ -67,10 +70,18 @@ def pgbench_tps(database_url: str, *, clients: int, seconds: int, low: int, high
     return float(found.group(1))
 
 
-def http_ceiling_rps(*, users: int, seconds: int, workdir: Path) -> float:
+@dataclass(frozen=True)
+class Ceiling:
+    rps: float
+    #: CPU per request of Locust and of the trivial app's uvicorn over the steady window: what the HTTP
+    #: stack costs before the API does anything (None when the run was too short to have a steady window).
+    cpu: CpuAccount | None
+
+
+def http_ceiling(*, users: int, seconds: int, workdir: Path) -> Ceiling:
     port = free_port()
     server = children.spawn([str(BIN / "python"), "-m", "uvicorn", "loadtests.trivial_app:app", "--host", LOOPBACK,
-                             "--port", str(port), "--log-level", "warning"],
+                             "--port", str(port), "--log-level", "warning", "--no-access-log"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 20
@@ -84,9 +95,23 @@ def http_ceiling_rps(*, users: int, seconds: int, workdir: Path) -> float:
                 time.sleep(0.1)
         out = workdir / "ceiling_stats.json"
         locustfile = Path(__file__).resolve().parent.parent / "loadtests" / "trivial.py"
-        children.run([str(BIN / "locust"), "-f", str(locustfile), "--headless", "-u", str(users), "-r", str(users),
-                      "-t", f"{seconds}s", "-H", f"http://{LOOPBACK}:{port}", "--only-summary", "--loglevel",
-                      "WARNING", "--plsync-stats-out", str(out.resolve())], timeout=seconds + 60, cwd=workdir)
-        return float(json.loads(out.read_text())["rps"])
+        locust = children.spawn([str(BIN / "locust"), "-f", str(locustfile), "--headless", "-u", str(users),
+                                 "-r", str(users), "-t", f"{seconds}s", "-H", f"http://{LOOPBACK}:{port}",
+                                 "--only-summary", "--loglevel", "WARNING", "--csv", str(workdir / "ceiling"),
+                                 "--plsync-stats-out", str(out.resolve())],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=workdir)
+        with CpuSampler({"locust": lambda: [locust.pid], "api": lambda: [server.pid]}) as sampler:
+            try:
+                _, err = locust.communicate(timeout=seconds + 60)
+            except BaseException:
+                locust.kill()
+                locust.wait()
+                raise
+        if not out.exists():
+            raise ProvisioningError(f"Locust against the trivial endpoint wrote no results: {(err or '')[-400:]}")
+        timeline = read_history(workdir / "ceiling_stats_history.csv")
+        window = steady_window([(p.epoch, p.users, p.total_requests) for p in timeline], users)
+        return Ceiling(float(json.loads(out.read_text())["rps"]),
+                       sampler.account(window[:2], window[2]) if window else None)
     finally:
         children.stop(server)

@@ -105,7 +105,7 @@ def _baselines(system: OpenSystem, plan: SwarmOptions, run: RunDirectory) -> Non
     swarm, the HTTP swarm, and Locust against an endpoint that does nothing; ratios and CPU per request."""
     import dataclasses
 
-    from benchmarks.baselines import http_ceiling_rps, pgbench_tps
+    from benchmarks.baselines import http_ceiling, pgbench_tps
     from plsync.swarm import prepare_population, run_swarm
     from system.db import Database
 
@@ -123,14 +123,14 @@ def _baselines(system: OpenSystem, plan: SwarmOptions, run: RunDirectory) -> Non
     note(f"baseline: HTTP swarm and the async trivial endpoint, {direct.users} users")
     http = run_swarm(system.env, system.config, dataclasses.replace(direct, transport="http"),
                      RunDirectory(run.path / "baseline-http"))
-    ceiling = http_ceiling_rps(users=direct.users, seconds=direct.run_time_s, workdir=run.path)
+    ceiling = http_ceiling(users=direct.users, seconds=direct.run_time_s, workdir=run.path)
     run.write_json("baselines", {
         "clients": direct.users, "seconds": direct.run_time_s, "strategy": direct.strategy, "pgbench_tps": tps,
-        "swarm_rps": swarm.rps, "http_swarm_rps": http.rps, "http_ceiling_rps": ceiling,
+        "swarm_rps": swarm.rps, "http_swarm_rps": http.rps, "http_ceiling_rps": ceiling.rps,
         "direct_vs_pgbench": swarm.rps / tps if tps else 0.0,
         "http_vs_direct": http.rps / swarm.rps if swarm.rps else 0.0,
-        "http_vs_ceiling": http.rps / ceiling if ceiling else 0.0,
-        "cpu": {"direct": swarm.cpu, "http": http.cpu}})
+        "http_vs_ceiling": http.rps / ceiling.rps if ceiling.rps else 0.0,
+        "cpu": {"direct": swarm.cpu, "http": http.cpu, "ceiling": ceiling.cpu}})
 
 
 def register(app: typer.Typer) -> None:

@@ -104,7 +104,9 @@ def baselines_table(b: dict[str, Any]) -> list[Table]:
                   f"{b['http_vs_direct']:.0%} of direct, {b['http_vs_ceiling']:.0%} of the ceiling")
     tables = [table]
     cpu = [{"strategy": "direct", "transport": "swarm", "cpu": b["cpu"]["direct"]},
-           {"strategy": "HTTP", "transport": "swarm", "cpu": b["cpu"]["http"]}]
+           {"strategy": "HTTP", "transport": "swarm", "cpu": b["cpu"]["http"]},
+           # The trivial endpoint: what Locust and uvicorn cost per request before the API does anything.
+           {"strategy": "trivial", "transport": "endpoint", "cpu": b["cpu"].get("ceiling")}]
     split = cpu_table(cpu)
     if split is not None:
         tables.append(split)

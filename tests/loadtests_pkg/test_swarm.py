@@ -92,7 +92,7 @@ def test_plain_locust_command_runs_headless(db: Database, config: SystemConfig, 
 
 @pytest.mark.slow
 def test_baselines_measure_pgbench_and_the_http_ceiling(db: Database, tmp_path: Path) -> None:
-    from benchmarks.baselines import http_ceiling_rps, pgbench_tps
+    from benchmarks.baselines import http_ceiling, pgbench_tps
 
     prepare_population(db, SwarmOptions(students=30), 1)
     url = db.engine.url.render_as_string(hide_password=False)
@@ -101,4 +101,10 @@ def test_baselines_measure_pgbench_and_the_http_ceiling(db: Database, tmp_path: 
         from sqlalchemy import text
 
         assert session.execute(text("SELECT count(*) FROM license_progressions WHERE reason = 'pgbench'")).scalar()
-    assert http_ceiling_rps(users=2, seconds=2, workdir=tmp_path) > 50
+    ceiling = http_ceiling(users=2, seconds=6, workdir=tmp_path)
+    assert ceiling.rps > 50
+    # Its CPU split: both Locust and the trivial app's server worked for every request of the steady window.
+    assert ceiling.cpu is not None and ceiling.cpu.requests > 50
+    for group in ("locust", "api"):
+        cost = ceiling.cpu.group(group)
+        assert cost is not None and cost.processes == 1 and cost.cpu_us > 0
