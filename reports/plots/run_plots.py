@@ -21,9 +21,11 @@ def latency_cdf(run: RunReader) -> Plot | None:
         return None
     with canvas() as (fig, ax):
         for s in summaries:
-            samples = np.sort(np.asarray(s["samples_ms"]))
-            share = np.arange(1, len(samples) + 1) / len(samples) * 100
-            ax.step(samples, share, where="post", color=color(s["strategy"]),
+            # The curve at 200 shares (one every point up to 99 %, every 0.01 % above): as drawn as every
+            # sample, at a tenth of the page's size for 1,000 samples per strategy.
+            share = np.unique(np.concatenate([np.linspace(0, 99, 100), np.linspace(99, 100, 101)]))
+            ax.step(np.percentile(np.asarray(s["samples_ms"]), share, method="inverted_cdf"), share, where="post",
+                    color=color(s["strategy"]),
                     label=f"{s['strategy']} (median {s['median_ms']:.2f}, p99 {s['p99_ms']:.2f} ms)")
         ax.set_xscale("log")
         ax.set_xlabel("level-up latency, ms (log scale)")

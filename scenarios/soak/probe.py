@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import gc
 import os
+import sysconfig
 import threading
 import tracemalloc
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 
 import psutil
@@ -97,5 +99,23 @@ class Probe:
             return []
         grown = sorted(((size - previous.get(line, (0, 0))[0], count - previous.get(line, (0, 0))[1], line)
                         for line, (size, count) in current.items()), reverse=True)
-        return [f"{file}:{lineno} +{size:,} B ({count:+,} blocks)" for size, count, (file, lineno) in grown[:TOP_GROWTH]
-                if size > 0]
+        return [f"{source_name(file)}:{lineno} +{size:,} B ({count:+,} blocks)"
+                for size, count, (file, lineno) in grown[:TOP_GROWTH] if size > 0]
+
+
+#: The project's root: its files are named from there in a report, not by where this checkout lies.
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+def source_name(filename: str) -> str:
+    """A traced file as a reader finds it: relative to the project, the standard library or site-packages."""
+    path = Path(filename)
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    if path.is_relative_to(stdlib) and "site-packages" not in path.parts:
+        return path.relative_to(stdlib).as_posix()
+    if "site-packages" in path.parts:
+        return "/".join(path.parts[path.parts.index("site-packages") + 1:])
+    try:
+        return path.resolve().relative_to(_ROOT).as_posix()
+    except ValueError:
+        return filename

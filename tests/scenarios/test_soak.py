@@ -92,3 +92,15 @@ def test_the_slope_gate_catches_a_leak_and_passes_the_unchanged_job(scratch_engi
         and leaky.rss_slope_p_value < 1e-6
     # tracemalloc names the line that keeps the memory
     assert any("test_soak.py" in line for r in leaky.runs for line in r.top_growth)
+
+
+def test_traced_files_are_named_as_a_reader_finds_them() -> None:
+    import sysconfig
+
+    from scenarios.soak import probe
+
+    assert probe.source_name(probe.__file__) == "scenarios/soak/probe.py"
+    assert probe.source_name("/opt/env/lib/python3.11/site-packages/sqlalchemy/engine/default.py") == \
+        "sqlalchemy/engine/default.py"
+    assert probe.source_name(sysconfig.get_paths()["stdlib"] + "/pathlib.py") == "pathlib.py"
+    assert probe.source_name("<frozen abc>") == "<frozen abc>"
