@@ -26,7 +26,8 @@ class Profile:
     #: The strategies swarmed (empty: every strategy of the run). A swarm's cost is mostly Locust's start-up.
     swarm_strategies: tuple[str, ...] = ()
     #: Scenarios with these tags are left out (``randomized``: N sessions x M iterations; ``boundary``: a pause
-    #: probing the far side of a single limit).
+    #: probing the far side of a single limit; ``later_point``: a pause later in the operation than after its
+    #: read, the same mechanisms again).
     skip_scenario_tags: tuple[str, ...] = ()
     #: The benchmark suites (benchmarks/): population (a tenth of it desynced), rounds of the quick
     #: operations and of the heavy ones (bulk repair, the job, seeding), the bulk-repair cases in desyncs,
@@ -79,9 +80,9 @@ class Profile:
 PROFILES: dict[str, Profile] = {p.name: p for p in (
     Profile("smoke", "every stage at small scale, in about a minute", latency_ops=100, threads=4, ops_per_thread=10,
             users=2000, swarm_users=16, swarm_seconds=1, swarm_students=100, swarm_strategies=("legacy", "coupled"),
-            skip_scenario_tags=("randomized", "boundary"),
-            bench_users=1000, bench_rounds=3, bench_heavy_rounds=2, bench_desyncs=(20, 100),
-            bench_scale=(200, 1000),
+            skip_scenario_tags=("randomized", "boundary", "later_point"),
+            bench_users=500, bench_rounds=3, bench_heavy_rounds=2, bench_desyncs=(20, 48),
+            bench_scale=(200, 500),
             soak_hours=3, soak_users=500, soak_load_ops=12, soak_faults=10, soak_warmup_runs=6),
     Profile("standard", "the default: every stage at the sizes CI can afford", latency_ops=1000, threads=16,
             ops_per_thread=50, users=10_000, swarm_users=32, swarm_seconds=10, swarm_students=200,

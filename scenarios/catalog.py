@@ -34,7 +34,8 @@ PAUSE_EXPECTED: dict[str, dict[str, tuple[str, ...]]] = {
 
 PAUSES: tuple[Scenario, ...] = tuple(
     Scenario(case.name, "process_pause", case.description, partial(run_pause, case=case), PAUSE_EXPECTED[case.name],
-             tags=("nemesis", "pause", *(("boundary",) if case.boundary else ())))
+             tags=("nemesis", "pause", *(("boundary",) if case.boundary else ()),
+                   *(("later_point",) if case.later_point else ())))
     for case in PAUSE_CASES)
 
 SCENARIOS: tuple[Scenario, ...] = (

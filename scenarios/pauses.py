@@ -62,6 +62,9 @@ class PauseCase:
     description: str
     #: Probes the far side of a single limit; the other cases already show each design's outcome.
     boundary: bool = False
+    #: A later point of the operation than after_read, which already shows each design's loss or its
+    #: prevention; these show the same mechanisms where more is held (a written row, everything but COMMIT).
+    later_point: bool = False
 
     def __post_init__(self) -> None:
         if self.point not in POINTS:
@@ -98,7 +101,7 @@ PAUSE_CASES: tuple[PauseCase, ...] = (
     PauseCase("process_pause_after_read_long", AFTER_PROGRESS_READ, LONG,
               "frozen after reading, past the server's idle-in-transaction timeout", boundary=True),
     PauseCase("process_pause_between_writes", AFTER_PROGRESS_WRITE, LEASE,
-              "frozen between the progress and the license write, past the lease"),
+              "frozen between the progress and the license write, past the lease", later_point=True),
     PauseCase("process_pause_before_commit", BEFORE_COMMIT, LEASE,
-              "frozen with everything written, before COMMIT, past the lease"),
+              "frozen with everything written, before COMMIT, past the lease", later_point=True),
 )

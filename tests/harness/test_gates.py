@@ -128,8 +128,9 @@ def test_profiles_choose_which_scenarios_by_tag() -> None:
     smoke = {s.name for s in select_scenarios(skip_tags=profile_named("smoke").skip_scenario_tags)}
     assert everything - smoke == {"database_restart", "concurrent_level_up_randomized",
                                   "duplicate_auto_sync_randomized", "process_pause_after_guard",
-                                  "process_pause_after_read_short", "process_pause_after_read_long"}
-    assert {"process_pause_after_read", "process_pause_between_writes", "process_pause_before_commit"} <= smoke
+                                  "process_pause_after_read_short", "process_pause_after_read_long",
+                                  "process_pause_between_writes", "process_pause_before_commit"}
+    assert "process_pause_after_read" in smoke  # where legacy and redis lose an update and the others do not
     assert {s.name for s in select_scenarios(skip_tags=profile_named("standard").skip_scenario_tags)} == everything
     assert [s.name for s in select_scenarios(only=["negative_xp"])] == ["negative_xp"]
 
