@@ -26,7 +26,7 @@ from fixtures import children
 from fixtures.embedded_postgres import pg_install_dir
 from fixtures.errors import ProvisioningError
 from fixtures.ports import LOOPBACK, free_port
-from loadtests.cpu_accounting import CpuAccount, CpuSampler, steady_window
+from loadtests.cpu_accounting import CpuAccount, CpuSampler, steady_account
 from loadtests.history import read_history
 
 BIN = Path(sys.executable).parent
@@ -110,8 +110,7 @@ def http_ceiling(*, users: int, seconds: int, workdir: Path) -> Ceiling:
         if not out.exists():
             raise ProvisioningError(f"Locust against the trivial endpoint wrote no results: {(err or '')[-400:]}")
         timeline = read_history(workdir / "ceiling_stats_history.csv")
-        window = steady_window([(p.epoch, p.users, p.total_requests) for p in timeline], users)
         return Ceiling(float(json.loads(out.read_text())["rps"]),
-                       sampler.account(window[:2], window[2]) if window else None)
+                       steady_account(sampler, [(p.epoch, p.users, p.total_requests) for p in timeline], users))
     finally:
         children.stop(server)

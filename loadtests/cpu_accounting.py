@@ -136,3 +136,9 @@ def steady_window(history: Sequence[tuple[int, int, int]], users: int) -> tuple[
         return None
     first, last = full[1], full[-2]
     return float(first[0]), float(last[0]), last[2] - first[2]
+
+
+def steady_account(sampler: CpuSampler, history: Sequence[tuple[int, int, int]], users: int) -> CpuAccount | None:
+    """``sampler``'s CPU per request over the steady window of ``history`` (as ``steady_window`` takes it)."""
+    window = steady_window(history, users)
+    return sampler.account(window[:2], window[2]) if window else None

@@ -28,7 +28,7 @@ from fixtures.population import add_students, add_users
 from fixtures.ports import LOOPBACK, free_port
 from fixtures.provision import Environment
 from fixtures.reset import truncate_data
-from loadtests.cpu_accounting import CpuAccount, CpuSampler, steady_window
+from loadtests.cpu_accounting import CpuAccount, CpuSampler, steady_account
 from loadtests.history import HistoryPoint, read_history
 from loadtests.ledger_sink import read_ledgers
 from loadtests.stages import stages_named
@@ -243,8 +243,7 @@ def _process_groups(env: Environment, locust: list[subprocess.Popen[bytes]],
 
 
 def _cpu_account(cpu: CpuSampler, timeline: list[HistoryPoint], users: int) -> CpuAccount | None:
-    window = steady_window([(p.epoch, p.users, p.total_requests) for p in timeline], users)
-    return cpu.account(window[:2], window[2]) if window else None
+    return steady_account(cpu, [(p.epoch, p.users, p.total_requests) for p in timeline], users)
 
 
 def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run: RunDirectory, *,
