@@ -15,7 +15,7 @@ from system.services.checkpoints import AFTER_LICENSE_WRITE, AFTER_PROGRESS_WRIT
 from system.services.fast_level_up import level_up_fast
 from system.services.fast_sync import sync_pair_fast
 from system.services.license_service import LicenseService, record_license_created, set_license_level
-from system.services.readers import read_pair_two_statements
+from system.services.readers import read_pair_one_statement
 from system.services.rows import ensure_license, ensure_progress, get_license, get_progress
 from system.services.rules import AuditLogger, BoundaryValidator, require_user
 from system.services.specialization_service import SpecializationService
@@ -126,8 +126,10 @@ class ProgressLicenseCoupler:
 
     def validate_consistency(self, *, session: Session, user_id: int, specialization: str,
                              checkpoint: Checkpoint | None = None) -> ConsistencyStatus:
-        seen = read_pair_two_statements(session=session, user_id=user_id, specialization=specialization,
-                                        checkpoint=checkpoint)
+        # One statement, one snapshot: two statements under READ COMMITTED can straddle a level-up's commit and
+        # report "Desync detected" for a pair that was never out of step (the read_reader_paused_* rows).
+        seen = read_pair_one_statement(session=session, user_id=user_id, specialization=specialization,
+                                       checkpoint=checkpoint)
         p_level, l_level = seen.progress_level, seen.license_level
         if p_level is None and l_level is None:
             return ConsistencyStatus(True, "No progress and no license", False, False, None, None, 0, "none")
