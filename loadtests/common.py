@@ -18,7 +18,10 @@ from sqlalchemy import create_engine, text
 from loadtests.ledger_sink import LedgerSink, read_ledgers
 from loadtests.workloads import Workload, workload_named
 from scenarios.ledger import LedgerEntry, Outcome
+from scenarios.read_history import HistorySink, ReadRecord, WriteRecord
+from scenarios.read_modes import ReadMode, modes_for_transport
 from system.config import parse_database_url
+from system.errors import ConfigurationError
 
 
 @events.init_command_line_parser.add_listener
@@ -36,6 +39,9 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--plsync-ledger-dir", default=env("PLSYNC_LEDGER_DIR", "runs/locust-ledger"))
     parser.add_argument("--plsync-stats-out", default=env("PLSYNC_STATS_OUT"), help="JSON summary path")
     parser.add_argument("--plsync-pool-size", type=int, default=int(env("PLSYNC_POOL_SIZE", "0")))
+    parser.add_argument("--plsync-read-modes", default=env("PLSYNC_READ_MODES", ""),
+                        help="Comma-separated read modes the read operation rotates through (default: every "
+                             "mode of the transport)")
 
 
 @dataclass
@@ -48,6 +54,10 @@ class SwarmContext:
     workload: Workload
     ledger: LedgerSink
     specialization: str
+    #: What readers saw and writers moved, with their time windows (scenarios/read_history.py).
+    history: HistorySink | None = None
+    read_modes: tuple[ReadMode, ...] = ()
+    strategy: str = "coupled"
 
     def pick_student(self, rng: random.Random) -> int:
         pool = self.students[: self.workload.hot_students] if self.workload.hot_students else self.students
@@ -62,8 +72,19 @@ class SwarmContext:
         self.ledger.record(LedgerEntry(operation, user_id, self.specialization, xp, outcome, latency_s, attempts,
                                        error))
 
+    def pick_read_mode(self, rng: random.Random) -> ReadMode:
+        return rng.choice(self.read_modes)
 
-def build_context(environment: Environment) -> SwarmContext | None:
+    def record_read(self, record: ReadRecord) -> None:
+        if self.history is not None:
+            self.history.read(record)
+
+    def record_write(self, record: WriteRecord) -> None:
+        if self.history is not None:
+            self.history.write(record)
+
+
+def build_context(environment: Environment, transport: str = "direct") -> SwarmContext | None:
     if isinstance(environment.runner, MasterRunner):
         return None  # the master runs no users
     opts = environment.parsed_options
@@ -80,8 +101,13 @@ def build_context(environment: Environment) -> SwarmContext | None:
         engine.dispose()
     if not students or staff is None:
         raise SystemExit("plsync: the database has no students with progress, or no admin: seed it first")
+    try:
+        modes = modes_for_transport(transport, [m for m in opts.plsync_read_modes.split(",") if m] or None)
+    except ConfigurationError as exc:
+        raise SystemExit(f"plsync: {exc}") from None
     return SwarmContext(opts, students, int(staff), workload_named(opts.plsync_workload, opts.plsync_hot_students),
-                        LedgerSink(Path(opts.plsync_ledger_dir)), opts.plsync_specialization)
+                        LedgerSink(Path(opts.plsync_ledger_dir)), opts.plsync_specialization,
+                        HistorySink(Path(opts.plsync_ledger_dir)), tuple(modes), opts.plsync_strategy)
 
 
 def stats_summary(environment: Environment) -> dict[str, Any]:
@@ -102,18 +128,20 @@ def stats_summary(environment: Environment) -> dict[str, Any]:
                        for e in stats.errors.values()]}
 
 
-def register_lifecycle(environment_holder: dict[str, SwarmContext | None]) -> None:
+def register_lifecycle(environment_holder: dict[str, SwarmContext | None], transport: str = "direct") -> None:
     """Hook the context into Locust's init, and the summary and ledger flush into its shutdown."""
 
     @events.init.add_listener
     def on_init(environment: Environment, **_kw: Any) -> None:
-        environment_holder["ctx"] = build_context(environment)
+        environment_holder["ctx"] = build_context(environment, transport)
 
     @events.quitting.add_listener
     def on_quitting(environment: Environment, **_kw: Any) -> None:
         ctx = environment_holder.get("ctx")
         if ctx is not None:
             ctx.ledger.close()
+            if ctx.history is not None:
+                ctx.history.close()
         out = environment.parsed_options.plsync_stats_out if environment.parsed_options else None
         if out and environment.runner is not None and not _is_worker(environment):
             Path(out).parent.mkdir(parents=True, exist_ok=True)

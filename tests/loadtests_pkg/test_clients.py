@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from loadtests.clients import DirectClient, outcome_of_status
 from scenarios.invariants import check_invariants
 from scenarios.ledger import Ledger, LedgerEntry, Outcome
+from scenarios.read_checker import check_reads
+from scenarios.read_history import History, ReadRecord, WriteRecord
+from scenarios.read_modes import READ_MODES, ReadMode
 from system.config import SystemConfig
 from system.db import Database
 from tests.helpers import strategy
@@ -19,9 +22,21 @@ class FakeRecorder:
     staff_id: int = 0
     specialization: str = "PLAYER"
     ledger: Ledger = field(default_factory=Ledger)
+    strategy: str = "coupled"
+    modes: tuple[str, ...] = ("service",)
+    history: History = field(default_factory=History)
 
     def pick_student(self, rng: random.Random) -> int:
         return rng.choice(self.students)
+
+    def pick_read_mode(self, rng: random.Random) -> ReadMode:
+        return READ_MODES[rng.choice(self.modes)]
+
+    def record_read(self, record: ReadRecord) -> None:
+        self.history.read(record)
+
+    def record_write(self, record: WriteRecord) -> None:
+        self.history.write(record)
 
     def record(self, operation: str, user_id: int, xp: int, outcome: Outcome, latency_s: float,
                attempts: int = 1, error: str | None = None) -> None:
@@ -43,6 +58,28 @@ def test_direct_client_every_operation_into_the_ledger(db: Database, config: Sys
     assert all(ok for _, ok in reports) and recorder.ledger.counts() == {"ok": 6, "failed": 0, "unknown": 0}
     with db.transaction() as session:
         assert check_invariants(session, recorder.ledger, {(s, "PLAYER"): 0 for s in students[:3]}).passed
+
+
+def test_direct_reads_in_every_mode_and_writes_go_into_the_history(db: Database, config: SystemConfig,
+                                                                    students: list[int]) -> None:
+    modes = ("two_statements", "one_statement", "repeatable_read", "service")
+    recorder = FakeRecorder(students[:1], modes=modes, strategy="legacy")
+    rng = random.Random(3)
+    with strategy("legacy", db, config) as impl:
+        client = DirectClient(impl, recorder)
+        for _ in range(12):
+            client.read(rng)
+        client.level_up(rng)
+        client.advance_license(rng)
+    reads, writes = recorder.history.reads, recorder.history.writes
+    assert {r.mode for r in reads} == set(modes) and all(r.outcome is Outcome.OK for r in reads)
+    assert all(r.start_s <= r.end_s and r.progress_level == r.license_level is not None for r in reads)
+    level_up, advance = writes
+    assert (level_up.operation, level_up.transactions, level_up.first_side) == ("level_up", 2, "progress")
+    assert level_up.progress_from is not None and level_up.progress_to is not None
+    assert (advance.operation, advance.first_side) == ("advance_license", "license")
+    verdict = check_reads(reads, writes)  # nothing concurrent: nothing fractured
+    assert sum(m.fractured_total for m in verdict.modes) == 0 and sum(m.reads for m in verdict.modes) == 12
 
 
 def test_http_status_maps_to_outcome() -> None:
