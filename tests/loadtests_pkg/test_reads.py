@@ -77,3 +77,17 @@ def test_the_table_puts_the_checker_beside_the_ledger(tmp_path: Path) -> None:
     text = console.file.getvalue()  # type: ignore[attr-defined]
     assert "service (system)" in text and "1000.00" in text and "FAIL" in text and "measured" in text
     assert reads_markdown(reads)[2] == "| coupled | one_statement | 1 | 0 | 0 | 0 | 0.00 |"
+
+
+def test_the_readiness_gate_judges_the_systems_readers_per_strategy(tmp_path: Path) -> None:
+    from plsync.gates import EXEMPT, FAIL, NOT_MEASURED, PASS
+    from plsync.stages.reads import STAGE, ReadsRecord
+
+    def row(strategy: str, mode: str, reads: int, fractured: int | None) -> dict[str, object]:
+        return to_jsonable(ReadsRecord(strategy, "direct", mode, True, reads, fractured or 0, 0, 0, fractured, None))
+
+    (gate,) = STAGE.gates
+    outcomes = gate.check("reads", [row("coupled", "service", 10, 0), row("trigger", "service", 10, 2),
+                                    row("legacy", "service", 10, 5), row("advisory", "api", 0, None)])
+    assert [(o.subject, o.status) for o in outcomes] == [("coupled/service", PASS), ("trigger/service", FAIL),
+                                                         ("legacy/service", EXEMPT), ("advisory/api", NOT_MEASURED)]
