@@ -11,6 +11,7 @@ from rich.table import Table
 
 from reports.benchmarks import markdown_table, notes, rich_table
 from reports.matrix import matrix_markdown, matrix_table
+from reports.reads import records_markdown, records_table
 from reports.recovery import recovery_markdown, recovery_table
 from reports.run_reader import RunReader
 from reports.scorecard import Scorecard
@@ -97,6 +98,8 @@ def terminal_tables(run: RunReader) -> list[RenderableType]:
         tables.append(recovery_table(run.read_json("recovery_stress")))
     if run.has("swarms"):
         tables.append(swarm_table(run.read_json("swarms"), "Hot-spot swarms (Locust, direct)"))
+    if run.has("reads"):
+        tables.append(records_table(run.read_json("reads")))
     if run.has("matrix"):
         tables.append(matrix_table(run.read_json("matrix")))
     if run.has("benchmarks"):
@@ -152,6 +155,11 @@ def markdown(run: RunReader, card: Scorecard | None = None) -> str:
         lines += ["## Desync recovery", "", *recovery_markdown(run.read_json("recovery_stress")), ""]
     if run.has("swarms"):
         lines += ["## Hot-spot swarms (Locust, direct)", "", *swarm_markdown(run.read_json("swarms")), ""]
+    if run.has("reads"):
+        lines += ["## What readers see", "", "Half reads, half level-ups on 10 hot students; each fractured read "
+                  "classified by the read checker from the recorded history. `(system)` marks the system's own "
+                  "readers, gated at none under every strategy but legacy.", "",
+                  *records_markdown(run.read_json("reads")), ""]
     if run.has("matrix"):
         lines += ["## Scenarios x strategies", "", *matrix_markdown(run.read_json("matrix")), ""]
     if run.has("benchmarks"):

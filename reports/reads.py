@@ -45,3 +45,26 @@ def reads_markdown(reads: list[dict[str, Any]]) -> list[str]:
             lines.append(f"| {result['strategy']} | {row['mode']} | {row['reads']} | {row['torn']} | {row['between']} "
                          f"| {row['visible']} | {_rate(row['rate_per_1000'])} |")
     return lines
+
+
+def records_table(records: list[dict[str, Any]], title: str = "What readers see: fractured reads per strategy and "
+                  "read mode (read-heavy swarms)") -> Table:
+    """The readiness stage's flat records (``reads.json``)."""
+    table = Table(title=title)
+    for header in ("strategy", "transport", "read mode", "reads", *(h for _, h in KIND_HEADERS), "fractured ‰"):
+        table.add_column(header, justify="left" if header in ("strategy", "transport", "read mode") else "right",
+                         no_wrap=True)
+    for r in records:
+        mode = f"{r['mode']}{' (system)' if r['system_code'] else ''}"
+        table.add_row(r["strategy"], r["transport"], mode, str(r["reads"]), *(str(r[k]) for k, _ in KIND_HEADERS),
+                      _rate(r["rate_per_1000"]))
+    return table
+
+
+def records_markdown(records: list[dict[str, Any]]) -> list[str]:
+    lines = ["| strategy | transport | read mode | reads | torn 1 txn | between 2 txns | visible desync "
+             "| fractured per 1000 |", "|---|---|---|---:|---:|---:|---:|---:|"]
+    lines += [f"| {r['strategy']} | {r['transport']} | {r['mode']}{' (system)' if r['system_code'] else ''} | "
+              f"{r['reads']} | {r['torn']} | {r['between']} | {r['visible']} | {_rate(r['rate_per_1000'])} |"
+              for r in records]
+    return lines
