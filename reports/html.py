@@ -35,4 +35,5 @@ def render_html(run: RunReader, card: Scorecard, plots: list[Plot] | None = None
         plots, missing = run_plots(run)
     return templates().get_template("report.html.j2").render(
         card=card, verdict=run.read_json("verdict"), env=run.get("environment", {}), run_name=run.path.name,
-        plots=plots, missing_plots=missing or [], matrix=matrix_view(run.get("matrix", [])))
+        plots=plots, missing_plots=missing or [], matrix=matrix_view(run.get("matrix", [])),
+        reads=run.get("reads", []))
