@@ -205,9 +205,9 @@ class HttpClient:
         began = time.time()
         outcome, reply = self._call("get", f"/api/v1/licenses/{student}/{self.ctx.specialization}/consistency",
                                     "read", student, 0)
-        seen = (reply["progress_level"], reply["license_level"]) if reply is not None else (None, None)
-        self.ctx.record_read(ReadRecord(mode.name, student, self.ctx.specialization, began, time.time(), *seen,
-                                        outcome, None if reply is not None else "the read failed"))
+        progress, lic = (reply["progress_level"], reply["license_level"]) if reply is not None else (None, None)
+        self.ctx.record_read(ReadRecord(mode.name, student, self.ctx.specialization, began, time.time(), progress,
+                                        lic, outcome, None if reply is not None else "the read failed"))
 
     def advance_license(self, rng: random.Random) -> None:
         student = self.ctx.pick_student(rng)

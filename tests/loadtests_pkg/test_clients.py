@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from loadtests.clients import DirectClient, outcome_of_status
+from loadtests.clients import DirectClient, HttpClient, outcome_of_status
 from scenarios.invariants import check_invariants
 from scenarios.ledger import Ledger, LedgerEntry, Outcome
 from scenarios.read_checker import check_reads
@@ -85,3 +85,53 @@ def test_direct_reads_in_every_mode_and_writes_go_into_the_history(db: Database,
 def test_http_status_maps_to_outcome() -> None:
     assert [outcome_of_status(s) for s in (200, 404, 409, 422, 500, 0)] == [
         Outcome.OK, Outcome.FAILED, Outcome.FAILED, Outcome.FAILED, Outcome.UNKNOWN, Outcome.UNKNOWN]
+
+
+class FakeResponse:
+    def __init__(self, status: int, body: dict[str, object] | None) -> None:
+        self.status_code, self.body, self.text, self.failed = status, body, "" if body else "nope", None
+
+    def json(self) -> dict[str, object] | None:
+        return self.body
+
+    def failure(self, error: str) -> None:
+        self.failed = error
+
+    def __enter__(self) -> FakeResponse:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+
+class FakeSession:
+    """Answers like the API: a level-up's result, a consistency reading, or a failure."""
+
+    def __init__(self, replies: list[FakeResponse]) -> None:
+        self.replies = replies
+
+    def get(self, _path: str, **_kw: object) -> FakeResponse:
+        return self.replies.pop(0)
+
+    post = get
+
+
+def test_http_reads_and_level_ups_go_into_the_history() -> None:
+    level_up = {"user_id": 1, "specialization": "PLAYER", "previous_level": 1, "level": 2, "total_xp": 600,
+                "license_level": 2, "strategy": "legacy", "attempts": 1, "hook_error": None, "leveled_up": True}
+    session = FakeSession([FakeResponse(200, level_up), FakeResponse(200, {"progress_level": 2, "license_level": 1}),
+                           FakeResponse(503, None)])
+    recorder = FakeRecorder([1], modes=("api",), strategy="legacy")
+    client = HttpClient(session, recorder, lambda: "token")
+    rng = random.Random(1)
+    client.level_up(rng)
+    client.read(rng)
+    client.read(rng)
+    (write,) = recorder.history.writes
+    assert (write.progress_from, write.progress_to, write.license_to, write.transactions) == (1, 2, 2, 2)
+    ok, failed = recorder.history.reads
+    assert (ok.mode, ok.progress_level, ok.license_level, ok.outcome) == ("api", 2, 1, Outcome.OK)
+    assert (failed.outcome, failed.progress_level, failed.error) == (Outcome.UNKNOWN, None, "the read failed")
+    verdict = check_reads(recorder.history.reads, recorder.history.writes).mode("api")
+    assert verdict is not None and (verdict.reads, verdict.failed_reads) == (1, 1)
+    assert verdict.fractured["visible_desync"] == 1  # the level-up had ended before the read began
