@@ -69,8 +69,10 @@ def write_record(operation: str, user_id: int, specialization: str, window: tupl
             levels = (result.level_after, result.level_after, result.level_before, result.level_after)
         else:
             levels = (result.level_before, result.level_after, result.level_after, result.level_after)
+    # A sync is one transaction under every strategy; a level-up or an advance is two under legacy (its hook).
+    transactions = 1 if isinstance(result, SyncResult) or operation == "sync" else writer_transactions(strategy)
     return WriteRecord(operation, user_id, specialization, began, ended, *levels,
-                       transactions=writer_transactions(strategy), outcome=outcome, first_side=first)
+                       transactions=transactions, outcome=outcome, first_side=first)
 
 
 class SystemClient(Protocol):

@@ -71,10 +71,12 @@ def test_direct_reads_in_every_mode_and_writes_go_into_the_history(db: Database,
             client.read(rng)
         client.level_up(rng)
         client.advance_license(rng)
+        client.sync(rng)
     reads, writes = recorder.history.reads, recorder.history.writes
     assert {r.mode for r in reads} == set(modes) and all(r.outcome is Outcome.OK for r in reads)
     assert all(r.start_s <= r.end_s and r.progress_level == r.license_level is not None for r in reads)
-    level_up, advance = writes
+    level_up, advance, sync = writes
+    assert (sync.operation, sync.transactions) == ("sync", 1)  # one transaction, even under legacy
     assert (level_up.operation, level_up.transactions, level_up.first_side) == ("level_up", 2, "progress")
     assert level_up.progress_from is not None and level_up.progress_to is not None
     assert (advance.operation, advance.first_side) == ("advance_license", "license")
