@@ -39,6 +39,8 @@ def bench_cmd(ctx: typer.Context,
     from plsync.errors import RunFailedError
     from plsync.profiles import profile_named
     from plsync.readiness import choose_strategies
+    from plsync.records.files import BENCHMARK_SCALE, BENCHMARKS
+    from plsync.stages.benchmarks import write_suite
     from reports.benchmarks import comparison_table, notes, rich_table, scale_lines
     from system.errors import ConfigurationError, NotFoundError
 
@@ -64,10 +66,8 @@ def bench_cmd(ctx: typer.Context,
     run = RunDirectory.create(settings.runs_root, "bench")
     note(f"benchmarks ({chosen.name} profile{', with the slow ones' if request.slow else ''}) -> {run.path}")
     suite = run_suite(request, run.path)
-    run.write_json("benchmarks", suite.rows)
-    run.write_json("benchmark_scale", [vars(f) | {"verdict": f.verdict} for f in suite.scale])
-    run.write_json("benchmark_suite", {"returncode": suite.returncode, "seconds": suite.seconds,
-                                       "failures": suite.failures})
+    write_suite(run, suite)
+    rows = run.read_record(BENCHMARKS)
     failures = list(suite.failures)
     comparison = None
     if baseline is not None and compare is not None:
@@ -75,11 +75,12 @@ def bench_cmd(ctx: typer.Context,
         run.write_json("comparison", comparison)
         failures += [f"regression: {r}" for r in comparison["regressions"]]
     if as_json:
-        emit_json({"run": run.path, "rows": suite.rows, "scale": run.read_json("benchmark_scale"),
+        emit_json({"run": run.path, "rows": [r.model_dump(mode="json") for r in rows],
+                   "scale": [f.model_dump(mode="json") for f in run.read_record(BENCHMARK_SCALE)],
                    "comparison": comparison, "failures": failures})
     else:
-        out.print(rich_table(suite.rows, "Benchmarks: the service path beside its raw-SQL ceiling (~ unstable)"))
-        for line in notes(suite.rows) + [f"scale: {s}" for s in scale_lines(suite.scale)]:
+        out.print(rich_table(rows, "Benchmarks: the service path beside its raw-SQL ceiling (~ unstable)"))
+        for line in notes(rows) + [f"scale: {s}" for s in scale_lines(suite.scale)]:
             say(line)
         if comparison is not None:
             out.print(comparison_table(comparison["changes"], f"Compared with {compare} (Mann-Whitney U on the "

@@ -5,6 +5,7 @@ again; timings beside the same SQL run raw in the same run, and peak memory."""
 from __future__ import annotations
 
 from plsync.gates import FieldGate
+from plsync.records.files import RECOVERY_STRESS
 from plsync.stages.base import Stage, StageContext
 from scenarios.desync_recovery import run_desync_recovery
 
@@ -13,11 +14,11 @@ def run(ctx: StageContext) -> None:
     result, manifest = run_desync_recovery(ctx.db.engine, users=ctx.profile.users, seed=ctx.settings.seed,
                                            on_progress=lambda m: ctx.say(f"recovery: {m}"))
     ctx.run.write_json("manifest", manifest.to_json())
-    ctx.run.write_json("recovery_stress", [result])
+    ctx.run.write_record(RECOVERY_STRESS, [result])
 
 
 def _gate(name: str, field: str, op: str, value: float | bool) -> FieldGate:
-    return FieldGate(name, "recovery_stress", field, op, value, per=("users",))
+    return FieldGate(name, RECOVERY_STRESS, field, op, value, per=("users",))
 
 
 STAGE = Stage(
