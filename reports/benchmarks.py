@@ -1,10 +1,10 @@
-"""Render benchmark records, scale fits and run comparisons as text, Markdown or Rich tables.
+"""Render benchmark records and scale fits as text, Markdown or Rich tables.
 
 A median marked ``~`` is unstable by pyperf's rules (the reasons are listed under the table)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from rich.table import Table
@@ -102,15 +102,3 @@ def rich_table(rows: Sequence[BenchmarkRecord], title: str) -> Table:
 def scale_lines(fits: Sequence[Any]) -> list[str]:
     return [f"{f.operation}: time ~ size^{f.exponent:.2f} ({f.verdict}; sizes "
             f"{', '.join(f'{n:,}' for n in f.sizes)}; r^2 {f.r_squared:.3f})" for f in fits]
-
-
-def comparison_table(changes: Sequence[Mapping[str, Any]], title: str) -> Table:
-    table = Table(title=title)
-    for header in ("benchmark", "before ms", "after ms", "change", "test", "p", "significant", "regression"):
-        table.add_column(header, justify="left" if header in ("benchmark", "test", "regression") else "right")
-    for c in changes:
-        p = c["p_value"]
-        table.add_row(c["benchmark"], _ms(c["before_s"] * 1000), _ms(c["after_s"] * 1000), f"{c['change']:+.1%}",
-                      c["test"], "-" if p is None else f"{p:.3g}", "yes" if c["significant"] else "no",
-                      "; ".join(c["regressions"]) or "-", style="red" if c["regressions"] else None)
-    return table

@@ -1,5 +1,9 @@
 """The readiness report built from a recorded run: the scorecard computed from evidence, JUnit for CI, and
-the HTML page as a person opens it (headless Chromium, offline)."""
+the HTML page as a person opens it (headless Chromium, offline).
+
+The recording (``recorded_run/``) is decoded through the run directory's contract like any run; files written
+before the contract (no ``schema``) are version 0 and upgraded by the decoder. Re-record it with one command:
+``./run python -m tests.reports_pkg.rerecord`` (a smoke readiness run, its record files copied here)."""
 
 from __future__ import annotations
 
