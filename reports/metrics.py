@@ -129,8 +129,8 @@ def _soak(run: RunReader) -> Iterator[Metric]:
     if soak is None:
         return
     yield Metric("soak run duration median", "soak", "", "ms", soak.duration_s.p50 * 1000, LOWER)
-    yield Metric("soak RSS growth", "soak", "", "%", soak.rss_growth_pct, LOWER)
-    yield Metric("soak RSS slope", "soak", "", "B/run", soak.rss_slope_bytes_per_run, LOWER)
+    yield Metric("soak RSS growth", "soak", "", "%", soak.rss.growth_pct, LOWER)
+    yield Metric("soak RSS slope", "soak", "", "B/run", soak.rss.slope.slope, LOWER)
     yield Metric("soak runs missed or overlapping", "soak", "", "runs", soak.missed_runs + soak.overlapping_runs,
                  LOWER, COUNT)
 

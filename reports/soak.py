@@ -31,7 +31,7 @@ def figures(s: SoakRecord) -> list[tuple[str, str]]:
         f"real, compressed {s.speedup:g}x"
     d, trend, rss, uss, traced = s.duration_s, s.duration_trend_ms_per_run, s.rss, s.uss, s.traced
     logs = s.log_cross_check
-    verdict = "SIGNIFICANT" if s.rss_slope_significant else "not significant"
+    verdict = "SIGNIFICANT" if rss.slope.significant else "not significant"
     return [
         ("clock", f"{clock}; interval {clock_time(s.interval_s)}, misfire grace {s.misfire_grace_s:g} s, "
                   f"health limit {clock_time(s.stale_after_s)} (soak clock)"),
@@ -49,9 +49,9 @@ def figures(s: SoakRecord) -> list[tuple[str, str]]:
         ("duration trend", f"{trend.slope:+.3f} ms per run (p {_p(trend.p_value)})"),
         ("lateness p95 / max", f"{s.lateness_s.p95 * 1000:.1f} / {s.lateness_s.max * 1000:.1f} ms"),
         ("RSS after warm-up: first -> last", f"{_mib(rss.first_bytes)} -> {_mib(rss.last_bytes)} "
-                                             f"({s.rss_growth_pct:+.2f} %)"),
-        ("RSS slope", f"{s.rss_slope_bytes_per_run:+,.0f} B/run +- {rss.slope.stderr:,.0f}, p "
-                      f"{_p(s.rss_slope_p_value)} against {s.rss_slope_tolerance_bytes:,.0f} B/run over "
+                                             f"({rss.growth_pct:+.2f} %)"),
+        ("RSS slope", f"{rss.slope.slope:+,.0f} B/run +- {rss.slope.stderr:,.0f}, p "
+                      f"{_p(rss.slope.p_value)} against {rss.slope.tolerance:,.0f} B/run over "
                       f"{rss.slope.samples} runs: {verdict}"),
         # Shared-library pages turn private and back as other processes come and go: noisy on a shared machine.
         ("USS growth, slope (not gated)", f"{uss.growth_pct:+.2f} %, {uss.slope.slope:+,.0f} B/run"),

@@ -33,6 +33,22 @@ def _latency_v0(body: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for item in body]
 
 
+def _soak_v1(body: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 repeated the RSS's growth and slope at the top level for the gates; version 2 keeps them once,
+    nested (the gates read ``rss.growth_pct`` and ``rss.slope.significant``), each slope with its verdict."""
+    flat = ("rss_growth_pct", "rss_slope_bytes_per_run", "rss_slope_p_value", "rss_slope_tolerance_bytes",
+            "rss_slope_significant")
+    upgraded = {key: value for key, value in body.items() if key not in flat}
+    for name in ("rss", "uss", "traced"):
+        upgraded[name] = body[name] | {"slope": _with_verdict(body[name]["slope"])}
+    upgraded["duration_trend_ms_per_run"] = _with_verdict(body["duration_trend_ms_per_run"])
+    return upgraded
+
+
+def _with_verdict(slope: dict[str, Any]) -> dict[str, Any]:
+    return slope | {"significant": slope["p_value"] is not None and slope["p_value"] < slope["alpha"]}
+
+
 V0: dict[int, Upgrade] = {0: _same}
 
 ENVIRONMENT = RunFile("environment", EnvironmentRecord, upgrades=V0)
@@ -49,7 +65,7 @@ MATRIX = RunFile("matrix", MatrixCellRecord, many=True, upgrades=V0)
 BENCHMARKS = RunFile("benchmarks", BenchmarkRecord, many=True, upgrades=V0)
 BENCHMARK_SCALE = RunFile("benchmark_scale", ScaleFitRecord, many=True, upgrades=V0)
 BENCHMARK_SUITE = RunFile("benchmark_suite", BenchmarkSuiteRecord, upgrades=V0)
-SOAK = RunFile("soak", SoakRecord, upgrades=V0)
+SOAK = RunFile("soak", SoakRecord, version=2, upgrades={0: _same, 1: _soak_v1})
 SOAK_PHASES = RunFile("soak_phases", SoakPhaseRecord, many=True, upgrades=V0)
 VERDICT = RunFile("verdict", VerdictRecord, upgrades=V0)
 

@@ -27,6 +27,8 @@ class SlopeFit(Record):
     p_value: float | None
     tolerance: float
     alpha: float
+    #: p_value < alpha: a positive slope beyond the tolerance that noise alone would rarely produce.
+    significant: bool
 
 
 class Memory(Record):
@@ -134,11 +136,6 @@ class SoakRecord(Record):
     rss: Memory
     uss: Memory
     traced: Memory
-    rss_growth_pct: float
-    rss_slope_bytes_per_run: float
-    rss_slope_p_value: float | None
-    rss_slope_tolerance_bytes: float
-    rss_slope_significant: bool
     connections_first: int
     connections_last: int
     connections_max: int

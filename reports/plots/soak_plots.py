@@ -62,11 +62,11 @@ def soak_memory(run: RunReader) -> Plot | None:
         ax.set_ylabel("RSS after gc.collect(), MiB")
         ax.legend(fontsize=7)
         svg = to_svg(fig)
-    verdict = "significant" if soak.rss_slope_significant else "not significant"
+    verdict = "significant" if soak.rss.slope.significant else "not significant"
     return Plot("soak-memory", "Scheduler soak: memory of the job's process",
-                f"Resident memory sampled at the same point of every cycle; growth {soak.rss_growth_pct:+.2f} %, "
-                f"slope {soak.rss_slope_bytes_per_run:+,.0f} bytes per run ({verdict} against "
-                f"{soak.rss_slope_tolerance_bytes:,.0f} bytes).", svg, "soak.json")
+                f"Resident memory sampled at the same point of every cycle; growth {soak.rss.growth_pct:+.2f} %, "
+                f"slope {soak.rss.slope.slope:+,.0f} bytes per run ({verdict} against "
+                f"{soak.rss.slope.tolerance:,.0f} bytes).", svg, "soak.json")
 
 
 def soak_desyncs(run: RunReader) -> Plot | None:
