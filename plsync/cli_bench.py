@@ -6,7 +6,7 @@ the same rounds); raw medians are shown, and gate only over repeated runs (repor
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -43,7 +43,7 @@ def bench_cmd(ctx: typer.Context,
     from plsync.records.files import BENCHMARK_SCALE, BENCHMARKS
     from plsync.stages.benchmarks import write_suite
     from reports.benchmarks import notes, rich_table, scale_lines
-    from reports.compare import parse_thresholds
+    from reports.compare import Row, parse_thresholds
     from reports.compare_render import compare_table
     from system.errors import ConfigurationError, InvalidInputError, NotFoundError
 
@@ -72,7 +72,8 @@ def bench_cmd(ctx: typer.Context,
     write_suite(run, suite)
     rows = run.read_record(BENCHMARKS)
     failures = list(suite.failures)
-    comparison, compared = None, []
+    comparison: dict[str, Any] | None = None
+    compared: list[Row] = []
     if baseline is not None and compare is not None:
         compared, comparison = comparison_record(str(compare), baseline, benchmark_side(run.path), thresholds)
         run.write_json("comparison", comparison)

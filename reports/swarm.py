@@ -12,8 +12,8 @@ def _frozen(r: SwarmRecord) -> str:
     nemesis = r.nemesis
     if not nemesis:
         return "-"
-    freezes = [f for f in nemesis.freezes if "frozen_s" in f]
-    return f"{len(freezes)} x, {sum(f['frozen_s'] for f in freezes):.1f}s"
+    frozen = [f.frozen_s for f in nemesis.freezes if f.frozen_s is not None]
+    return f"{len(frozen)} x, {sum(frozen):.1f}s"
 
 
 def remedy_lines(results: list[SwarmRecord]) -> list[str]:
@@ -106,10 +106,8 @@ def baselines_table(b: BaselinesRecord) -> list[Table]:
     table.add_row("HTTP swarm (through the API)", f"{b.http_swarm_rps:,.0f}",
                   f"{b.http_vs_direct:.0%} of direct, {b.http_vs_ceiling:.0%} of the ceiling")
     tables = [table]
-    split = cpu_accounts_table([("direct swarm", b.cpu.get("direct")), ("HTTP swarm", b.cpu.get("http")),
-                                # The trivial endpoint: what Locust and uvicorn cost per request before the API
-                                # does anything.
-                                ("trivial endpoint", b.cpu.get("ceiling"))])
+    split = cpu_accounts_table([("direct swarm", b.cpu.direct), ("HTTP swarm", b.cpu.http),
+                                ("trivial endpoint", b.cpu.ceiling)])
     if split is not None:
         tables.append(split)
     return tables

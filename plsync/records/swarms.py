@@ -4,8 +4,6 @@ the same run (``baselines.json``)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
 from plsync.records.base import Record
@@ -60,11 +58,21 @@ class CpuAccountRecord(Record):
         return next((g for g in self.groups if g.group == name), None)
 
 
+class Freeze(Record):
+    """One freeze of the pause nemesis: when (seconds into the swarm), which process, for how long."""
+
+    at_s: float
+    target: str
+    pid: int
+    #: None when the process was gone before it could be frozen (``gone``).
+    frozen_s: float | None = None
+    gone: bool = False
+
+
 class NemesisRecord(Record):
     name: str
     redis_lock_ttl_s: float | None
-    #: One entry per freeze: when, which process, how long (free-form: shown as it is).
-    freezes: list[dict[str, Any]]
+    freezes: list[Freeze]
 
 
 class SwarmRecord(Record):
@@ -101,6 +109,13 @@ class SwarmRecord(Record):
     invariant_violations: int = 0
 
 
+class BaselinesCpu(Record):
+    direct: CpuAccountRecord | None
+    http: CpuAccountRecord | None
+    #: The trivial endpoint: what Locust and uvicorn cost per request before the API does anything.
+    ceiling: CpuAccountRecord | None = None
+
+
 class BaselinesRecord(Record):
     """The ceilings measured beside the swarms in the same run, and the swarms as ratios of them."""
 
@@ -114,4 +129,4 @@ class BaselinesRecord(Record):
     direct_vs_pgbench: float
     http_vs_direct: float
     http_vs_ceiling: float
-    cpu: dict[str, CpuAccountRecord | None]
+    cpu: BaselinesCpu
