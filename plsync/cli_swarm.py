@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -55,6 +55,9 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
     """Swarm the system with Locust; exit 1 when a threshold or an invariant fails."""
     from loadtests.workloads import workload_named
     from plsync.errors import RunFailedError
+    from plsync.records.files import BASELINES, SWARM, SWARM_READS, SWARMS
+    from plsync.records.reads import SwarmReadsRecord
+    from plsync.records.swarms import SwarmRecord
     from plsync.safety import require_disposable
     from plsync.session import open_system
     from plsync.swarm import run_swarm
@@ -64,13 +67,14 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
     from system.strategies import strategy_names
 
     chosen = strategy_names() if compare_strategies else list(dict.fromkeys(strategies or ["coupled"]))
-    plans = [SwarmOptions(s, shape, users, spawn_rate, run_time, transport, stages, students, hot_students, workers,
-                          nemesis=nemesis, read_modes=tuple(read_modes or ())) for s in chosen]
+    plans = [SwarmOptions(strategy=s, workload=shape, users=users, spawn_rate=spawn_rate, run_time_s=run_time,
+                          transport=transport, stages=stages, students=students, hot_students=hot_students,
+                          workers=workers, nemesis=nemesis, read_modes=tuple(read_modes or ())) for s in chosen]
     settings = settings_from(database_url, database, redis_url, disposable, runs_root=runs_dir)
     settings.require_shared_redis(chosen)
     run = RunDirectory.create(settings.runs_root, "swarm")
-    results: list[dict[str, Any]] = []
-    reads: list[dict[str, Any]] = []
+    results: list[SwarmRecord] = []
+    reads: list[SwarmReadsRecord] = []
     with open_system(settings, with_redis=True, demo_data=False) as system:
         require_disposable(system.env, "replace the data with a swarm population")
         for plan in plans:
@@ -78,25 +82,25 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
              f"{plan.run_time_s}s{f', {plan.workers} workers' if plan.workers else ''}"
              f"{f', nemesis {plan.nemesis}' if plan.nemesis else ''}")
             sub = RunDirectory(run.path / plan.strategy)
-            result = run_swarm(system.env, system.config, plan, sub)
-            sub.write_json("swarm", result)
-            results.append(sub.read_json("swarm"))
-            sub.write_json("reads", judge_reads(plan.strategy, sub.path / "ledgers",
-                                                workload_reads="read" in workload_named(plan.workload).weights))
-            reads.append(sub.read_json("reads"))
+            record = run_swarm(system.env, system.config, plan, sub).record()
+            sub.write_record(SWARM, record)
+            results.append(record)
+            sub.write_record(SWARM_READS, judge_reads(plan.strategy, sub.path / "ledgers",
+                                                      workload_reads="read" in workload_named(plan.workload).weights))
+            reads.append(sub.read_record(SWARM_READS))
         if baselines:
             _baselines(system, plans[0], run)
-    run.write_json("swarms", results)
+    run.write_record(SWARMS, results)
     if as_json:
-        emit_json(results)
+        emit_json([r.model_dump(mode="json") for r in results])
     else:
         out.print(swarm_table(results, f"Swarm: {shape}, {users} users, {run_time}s ({transport})"
                                        f"{f', nemesis {nemesis}' if nemesis else ''}"))
         for line in remedy_lines(results):
             say(line)
-        if any(r["rows"] for r in reads):
+        if any(r.rows for r in reads):
             out.print(reads_table(reads, results))
-        for line in (n for r in reads for n in r["not_measured"]):
+        for line in (n for r in reads for n in r.not_measured):
             say(f"not measured: {line}")
         cpu = cpu_table(results)
         if cpu is not None:
@@ -104,14 +108,15 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
         if run.has("baselines"):
             from reports.swarm import baselines_table
 
-            for table in baselines_table(run.read_json("baselines")):
+            for table in baselines_table(run.read_record(BASELINES)):
                 out.print(table)
         say(f"results: {run.path}")
-    failed = [f"{r['strategy']}: {f}" for r in [*results, *reads] for f in r["failures_of_gates"]]
+    judged: list[SwarmRecord | SwarmReadsRecord] = [*results, *reads]
+    failed = [f"{r.strategy}: {f}" for r in judged for f in r.failures_of_gates]
     if failed and not compare_strategies:
         raise RunFailedError("swarm failed:\n  " + "\n  ".join(failed))
     if compare_strategies:
-        gated = [f for r in [*results, *reads] if r["strategy"] != "legacy" for f in r["failures_of_gates"]]
+        gated = [f for r in judged if r.strategy != "legacy" for f in r.failures_of_gates]
         if gated:
             raise RunFailedError("swarm failed (legacy is compared, not gated):\n  " + "\n  ".join(gated))
 
@@ -122,6 +127,7 @@ def _baselines(system: OpenSystem, plan: SwarmOptions, run: RunDirectory) -> Non
     import dataclasses
 
     from benchmarks.baselines import http_ceiling, pgbench_tps
+    from plsync.records.files import BASELINES
     from plsync.swarm import prepare_population, run_swarm
     from system.db import Database
 
@@ -140,7 +146,7 @@ def _baselines(system: OpenSystem, plan: SwarmOptions, run: RunDirectory) -> Non
     http = run_swarm(system.env, system.config, dataclasses.replace(direct, transport="http"),
                      RunDirectory(run.path / "baseline-http"))
     ceiling = http_ceiling(users=direct.users, seconds=direct.run_time_s, workdir=run.path)
-    run.write_json("baselines", {
+    run.write_record(BASELINES, {
         "clients": direct.users, "seconds": direct.run_time_s, "strategy": direct.strategy, "pgbench_tps": tps,
         "swarm_rps": swarm.rps, "http_swarm_rps": http.rps, "http_ceiling_rps": ceiling.rps,
         "direct_vs_pgbench": swarm.rps / tps if tps else 0.0,

@@ -6,41 +6,36 @@ legacy; the other modes are measured as what a reader *could* do."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from plsync.gates import FieldGate
+from plsync.records.files import READS, READS_SYSTEM, SWARM, SWARM_READS
+from plsync.records.reads import ReadModeRow, ReadsRecord
 from plsync.rundir import RunDirectory
 from plsync.stages.base import Stage, StageContext
 from plsync.swarm import SwarmOptions, run_swarm
-from plsync.swarm_reads import ReadRow, judge_reads
+from plsync.swarm_reads import judge_reads
+from scenarios.read_modes import modes_for_transport
 
 #: Seconds a reads swarm runs at most. A rate per thousand needs reads, not minutes: 20 s of 32 users gives a few
 #: hundred reads per mode and strategy here, and 14 swarms of the full profile's 60 s would add half an hour.
 MAX_SECONDS = 20
 
 
-@dataclass(frozen=True)
-class ReadsRecord:
-    """One strategy and read mode over one swarm (``reads.json``; the system's modes also ``reads_system.json``)."""
-
-    strategy: str
-    transport: str
-    mode: str
-    system_code: bool
-    reads: int
-    torn: int
-    between: int
-    visible: int
-    #: None when the mode was not read at all: not measured, never a pass.
-    fractured: int | None
-    rate_per_1000: float | None
-    note: str = ""
+def _record(transport: str, row: ReadModeRow) -> ReadsRecord:
+    return ReadsRecord(strategy=row.strategy, transport=transport, mode=row.mode, system_code=row.system_code,
+                       reads=row.reads, torn=row.torn, between=row.between, visible=row.visible,
+                       fractured=row.fractured if row.reads else None, rate_per_1000=row.rate_per_1000,
+                       note="" if row.reads else "no successful read in this mode")
 
 
-def _record(transport: str, row: ReadRow) -> ReadsRecord:
-    return ReadsRecord(row.strategy, transport, row.mode, row.system_code, row.reads, row.torn, row.between,
-                       row.visible, row.fractured if row.reads else None, row.rate_per_1000,
-                       "" if row.reads else "no successful read in this mode")
+def _unread_system_modes(strategy: str, transport: str, rows: list[ReadModeRow]) -> list[ReadsRecord]:
+    """A system mode of the transport with no row at all (never read): not measured, said as such, so the gate
+    never passes on a reader that did not read."""
+    read = {r.mode for r in rows}
+    return [ReadsRecord(strategy=strategy, transport=transport, mode=m.name, system_code=True, reads=0, torn=0,
+                        between=0, visible=0, fractured=None, rate_per_1000=None, note="never read in this swarm")
+            for m in modes_for_transport(transport) if m.system_code and m.name not in read]
 
 
 def run(ctx: StageContext) -> None:
@@ -53,16 +48,17 @@ def run(ctx: StageContext) -> None:
         for options in (direct, replace(direct, transport="http")):
             ctx.say(f"reads: {name}, {options.transport}, {options.users} users, half reads, {options.run_time_s}s")
             sub = RunDirectory(ctx.run.path / "reads" / f"{name}-{options.transport}")
-            run_swarm(ctx.env, ctx.config, options, sub, seed=ctx.settings.seed)
+            sub.write_record(SWARM, run_swarm(ctx.env, ctx.config, options, sub, seed=ctx.settings.seed).record())
             judged = judge_reads(name, sub.path / "ledgers", workload_reads=True)
-            sub.write_json("reads", judged)
+            sub.write_record(SWARM_READS, judged)
             records += [_record(options.transport, row) for row in judged.rows]
-    ctx.run.write_json("reads", records)
-    ctx.run.write_json("reads_system", [r for r in records if r.system_code])
+            records += _unread_system_modes(name, options.transport, judged.rows)
+    ctx.run.write_record(READS, records)
+    ctx.run.write_record(READS_SYSTEM, [r for r in records if r.system_code])
 
 
 STAGE = Stage("reads", "what readers see: fractured reads per strategy and read mode, by a checker over the "
               "recorded history", run, gates=(
-                  FieldGate("the system's reader shows no fractured read", "reads_system", "fractured", "==", 0,
+                  FieldGate("the system's reader shows no fractured read", READS_SYSTEM, "fractured", "==", 0,
                             per=("strategy", "mode"), exempt=("legacy/service", "legacy/api")),
               ))
