@@ -1,12 +1,13 @@
 """FastAPI dependencies: the app's components, who the caller is, and what their role allows.
 
 Authentication and authorisation happen here, before the request body is even validated: a caller
-without a genuine token gets 401 and one without the role 403, whatever they sent.
+without a genuine token gets 401 and one without the role 403, whatever they sent. The token's signature
+and expiry were already checked before the body was read (system.api.limits), so a caller without a
+genuine token never gets a body read at all.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
+from system.api.admission import Admission
 from system.api.bridge import LoopWaits, run
 from system.api.callers import CallerDirectory
 from system.api.schemas import UserId
@@ -40,11 +42,9 @@ class ApiComponents:
     callers: CallerDirectory
     #: The asyncpg engine under ``db`` (``db.engine`` is its sync_engine, usable only inside ``run``).
     engine: AsyncEngine
-    #: Requests inside the system's code at once: no more than the pool has connections. The others wait
-    #: their turn in order, as they waited for a thread of FastAPI's pool before. Admitted all at once they
-    #: queue for row and Redis locks instead, in no order: in a 64-user hot-spot swarm the p95 of redis
-    #: went from 650 to 1,800 ms and of serializable from 890 to 2,300 ms (4 gave up after 20 attempts).
-    admission: asyncio.Semaphore
+    #: Requests inside the system's code at once: no more than the pool has connections; the others wait
+    #: in a bounded queue or are refused with 503 (system.api.admission).
+    admission: Admission
 
     @classmethod
     async def open(cls, config: SystemConfig, strategy: str, *, ping: bool) -> ApiComponents:
@@ -63,7 +63,8 @@ class ApiComponents:
             await engine.dispose()
             raise
         return cls(config, db, impl, VerifiedTokens(TokenCodec(config.api_secret, config.api_token_ttl_s)),
-                   CallerDirectory(db, config.api_caller_cache_s), engine, asyncio.Semaphore(config.pool_size))
+                   CallerDirectory(db, config.api_caller_cache_s), engine,
+                   Admission(config.pool_size, config.api_queue_max, config.api_queue_wait_s))
 
     async def close(self) -> None:
         try:
@@ -72,7 +73,7 @@ class ApiComponents:
             await self.engine.dispose()
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(*args)`` through the greenlet bridge (system.api.bridge), once admitted."""
+        """``fn(*args)`` through the greenlet bridge (system.api.bridge), once admitted (OverloadedError if not)."""
         async with self.admission:
             return await run(fn, *args)
 
