@@ -9,7 +9,12 @@ The queue is bounded twice, so that overload is refused early and cheaply instea
 every waiting request's latency for as long as it lasts (SRE's load shedding; Envoy's overload manager):
 
 - by length: a request that finds ``max_queue`` others waiting is refused at once;
-- by time: a request still waiting after ``max_wait_s`` is refused then (it would be answered too late).
+- by time: a request that would wait longer than ``max_wait_s`` at the rate slots came free over the last
+  second is refused at once; one still waiting after ``max_wait_s`` (the rate fell) is refused then.
+
+``overloaded()`` asks the same before a request's body is even read (system.api.limits), so that a
+refusal costs the API as little as possible: under overload the CPU a refused request costs is taken
+from the ones it serves.
 
 A refused request gets 503 with ``Retry-After`` (``OverloadedError``) before it touches the database. A
 request whose client disconnects while it waits leaves the queue without running (``ClientWatch``).
@@ -18,6 +23,7 @@ request whose client disconnects while it waits leaves the queue without running
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -26,6 +32,10 @@ from typing import Any
 from starlette.types import Message, Receive
 
 from system.errors import InfrastructureError
+
+#: The drain rate is measured over this window (seconds), once at least MIN_RATE_SAMPLES slots came free.
+RATE_WINDOW_S = 1.0
+MIN_RATE_SAMPLES = 8
 
 
 class OverloadedError(InfrastructureError):
@@ -82,6 +92,8 @@ class Admission:
     #: Requests refused since start (full queue, waited too long) and dropped (client gone).
     shed: int = field(init=False, default=0)
     dropped: int = field(init=False, default=0)
+    #: When slots came free over the last RATE_WINDOW_S (monotonic seconds): the rate the queue drains at.
+    _freed: deque[float] = field(init=False, default_factory=deque)
 
     def __post_init__(self) -> None:
         self._free = self.slots
@@ -90,14 +102,33 @@ class Admission:
     def waiting(self) -> int:
         return len(self._waiters)
 
+    def drain_rate(self) -> float | None:
+        """Slots freed per second over the last RATE_WINDOW_S; None until enough came free to tell."""
+        horizon = time.monotonic() - RATE_WINDOW_S
+        while self._freed and self._freed[0] < horizon:
+            self._freed.popleft()
+        return len(self._freed) / RATE_WINDOW_S if len(self._freed) >= MIN_RATE_SAMPLES else None
+
+    def overloaded(self) -> str | None:
+        """Why a request arriving now would be refused (None: it is admitted or may wait its turn)."""
+        if self._free > 0 and not self._waiters:
+            return None
+        if len(self._waiters) >= self.max_queue:
+            return f"{len(self._waiters)} requests already wait for one of {self.slots} slots"
+        rate = self.drain_rate()
+        if rate is not None and (len(self._waiters) + 1) / rate > self.max_wait_s:
+            return (f"{len(self._waiters)} requests wait; at {rate:.0f} a second this one would wait longer than "
+                    f"{self.max_wait_s:g} s")
+        return None
+
     async def acquire(self) -> None:
         if self._free > 0 and not self._waiters:
             self._free -= 1
             return
-        if len(self._waiters) >= self.max_queue:
+        why = self.overloaded()
+        if why is not None:
             self.shed += 1
-            raise OverloadedError(f"the API is overloaded: {len(self._waiters)} requests already wait for "
-                                  f"one of {self.slots} slots")
+            raise OverloadedError(f"the API is overloaded: {why}")
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(turn)
         watch = CLIENT.get()
@@ -127,6 +158,7 @@ class Admission:
             self._waiters.remove(turn)
 
     def release(self) -> None:
+        self._freed.append(time.monotonic())
         while self._waiters:
             turn = self._waiters.popleft()
             if not turn.done():

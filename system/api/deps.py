@@ -8,9 +8,10 @@ genuine token never gets a body read at all.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -18,7 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
-from system.api.admission import Admission
+from system.api.admission import Admission, ClientGoneError
 from system.api.bridge import LoopWaits, run
 from system.api.callers import CallerDirectory
 from system.api.schemas import UserId
@@ -65,6 +66,37 @@ class ApiComponents:
         return cls(config, db, impl, VerifiedTokens(TokenCodec(config.api_secret, config.api_token_ttl_s)),
                    CallerDirectory(db, config.api_caller_cache_s), engine,
                    Admission(config.pool_size, config.api_queue_max, config.api_queue_wait_s))
+
+    #: Reads of a caller's role under way, by user: concurrent requests of one caller whose cache entry
+    #: expired share one read instead of queueing one each for a slot (a swarm acts as one admin: 64 at once).
+    reading_roles: dict[int, asyncio.Future[str | None]] = field(default_factory=dict)
+
+    async def confirm_caller(self, user_id: int, claimed_role: str) -> None:
+        """``callers.confirm`` through one shared read per user at a time. The read runs in the context of
+        the request that started it (dropped if its client leaves while queued); the others then read again."""
+        while True:
+            pending = self.reading_roles.get(user_id)
+            mine = pending is None
+            if pending is None:
+                pending = asyncio.ensure_future(self.run(self.callers.role_of, user_id))
+                self.reading_roles[user_id] = pending
+                pending.add_done_callback(lambda done: self._forget_read(user_id, done))
+            try:
+                role = await asyncio.shield(pending)
+            except ClientGoneError:
+                if mine:
+                    raise
+                if self.reading_roles.get(user_id) is pending:  # its done callback may not have run yet
+                    del self.reading_roles[user_id]
+                continue
+            self.callers.check(user_id, claimed_role, role)
+            return
+
+    def _forget_read(self, user_id: int, done: asyncio.Future[str | None]) -> None:
+        if self.reading_roles.get(user_id) is done:
+            del self.reading_roles[user_id]
+        if not done.cancelled():
+            done.exception()  # retrieved: waiters that left do not leave it "never retrieved"
 
     async def close(self) -> None:
         try:
@@ -114,7 +146,7 @@ async def authenticate(request: Request, credentials: HTTPAuthorizationCredentia
     comp: ApiComponents = request.app.state.components
     identity = comp.tokens.verify(credentials.credentials)
     if not comp.callers.confirm_cached(identity.user_id, identity.role):
-        await comp.run(comp.callers.confirm, identity.user_id, identity.role)
+        await comp.confirm_caller(identity.user_id, identity.role)
     return Caller(identity.user_id, identity.role)
 
 

@@ -6,11 +6,12 @@ once raised the API's memory by 782 MB before its 422. This pure ASGI middleware
 request:
 
 1. an operation that needs a token and was sent none, or a forged or expired one, gets 401 (the body unread);
-2. a ``Content-Length`` past the operation's limit gets 413 (the body unread);
-3. the body is read, counted as it arrives (a chunked one too) and refused with 413 the moment it passes
+2. when the admission queue would refuse it anyway, 503 (system.api.admission), the body unread;
+3. a ``Content-Length`` past the operation's limit gets 413 (the body unread);
+4. the body is read, counted as it arrives (a chunked one too) and refused with 413 the moment it passes
    the limit, or with 408 when it does not arrive within ``api_body_timeout_s`` (a ``Content-Length`` that
    claims more than is sent);
-4. then the app runs on the body read, which it receives as one message.
+5. then the app runs on the body read, which it receives as one message.
 
 A refusal before the body is read answers ``Connection: close``: otherwise the server would go on reading
 (and discarding) the rest of the body to find the next request. Each operation's limit is sized to its
@@ -140,6 +141,13 @@ class LimitsMiddleware:
             refusal = self.check_token(scope, headers.get(b"authorization"))
             if refusal is not None:
                 await self.refuse(401, "AuthenticationError", refusal, has_body, scope, receive, send)
+                return
+        if op is not None:
+            why = scope["app"].state.components.admission.overloaded()
+            if why is not None:
+                scope["app"].state.components.admission.shed += 1
+                await self.refuse(503, "OverloadedError", f"the API is overloaded: {why}", has_body, scope,
+                                  receive, send)
                 return
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self.refuse(413, "PayloadTooLarge", f"the body ({int(declared):,} bytes) is larger than this "

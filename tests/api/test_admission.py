@@ -45,6 +45,29 @@ def test_a_full_queue_refuses_at_once_and_a_long_wait_refuses_at_its_limit() -> 
     asyncio.run(scenario())
 
 
+def test_a_request_that_would_wait_past_the_limit_at_the_measured_rate_is_refused_at_once() -> None:
+    async def scenario() -> None:
+        gate = Admission(slots=1, max_queue=100, max_wait_s=0.5)
+        assert gate.drain_rate() is None  # nothing came free yet: only the length and the timer bound the queue
+        for _ in range(10):  # 10 slots freed within the last second: the queue drains at 10 a second
+            await gate.acquire()
+            gate.release()
+        assert gate.drain_rate() == 10
+        await gate.acquire()
+        waiters = [asyncio.ensure_future(gate.acquire()) for _ in range(5)]  # the 5th would wait 0.5 s: admitted
+        await asyncio.sleep(0.01)
+        assert gate.waiting == 5 and gate.overloaded() is not None
+        began = time.monotonic()
+        with pytest.raises(OverloadedError, match=r"would wait longer than 0\.5 s"):
+            await gate.acquire()
+        assert time.monotonic() - began < 0.05
+        for w in waiters:
+            w.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
+
+    asyncio.run(scenario())
+
+
 def test_waiters_are_admitted_in_order_and_a_turn_given_to_one_that_left_is_handed_on() -> None:
     async def scenario() -> None:
         gate = Admission(slots=1, max_queue=10, max_wait_s=5)
@@ -143,3 +166,22 @@ def test_over_real_sockets_a_queued_client_that_leaves_is_not_run_and_a_full_que
             assert response_status(sock, 15)[0] == 200
             sock.close()
     assert {s: xp(db, s) - start[s] for s in (a, b, c, d)} == {a: 7, b: 0, c: 7, d: 0}
+
+
+def test_concurrent_requests_of_one_caller_share_one_read_of_its_role(
+        client: TestClient, users: Users) -> None:
+    comp = client.app.state.components  # type: ignore[attr-defined]
+    reads: list[int] = []
+    role_of = comp.callers.role_of
+
+    def counted(user_id: int) -> str | None:
+        reads.append(user_id)
+        return role_of(user_id)
+
+    comp.callers.role_of = counted
+
+    async def twenty_at_once() -> None:
+        await asyncio.gather(*(comp.confirm_caller(users.student, "student") for _ in range(20)))
+
+    client.portal.call(twenty_at_once)
+    assert reads == [users.student] and not comp.reading_roles
