@@ -103,11 +103,14 @@ class Admission:
         return len(self._waiters)
 
     def drain_rate(self) -> float | None:
-        """Slots freed per second over the last RATE_WINDOW_S; None until enough came free to tell."""
-        horizon = time.monotonic() - RATE_WINDOW_S
-        while self._freed and self._freed[0] < horizon:
+        """Slots freed per second over the last RATE_WINDOW_S (or since the first of them, when a burst began
+        within it: over the whole window it would read low); None until enough came free to tell."""
+        now = time.monotonic()
+        while self._freed and self._freed[0] < now - RATE_WINDOW_S:
             self._freed.popleft()
-        return len(self._freed) / RATE_WINDOW_S if len(self._freed) >= MIN_RATE_SAMPLES else None
+        if len(self._freed) < MIN_RATE_SAMPLES:
+            return None
+        return len(self._freed) / max(now - self._freed[0], RATE_WINDOW_S / 10)
 
     def overloaded(self) -> str | None:
         """Why a request arriving now would be refused (None: it is admitted or may wait its turn)."""
