@@ -154,7 +154,8 @@ class LimitsMiddleware:
                               f"operation accepts ({limit:,} bytes)", True, scope, receive, send)
             return
         try:
-            body = await asyncio.wait_for(self.read_body(receive, limit), self.body_timeout_s)
+            async with asyncio.timeout(self.body_timeout_s):  # no task per request, unlike wait_for
+                body = await self.read_body(receive, limit)
         except BodyTooLarge:
             await self.refuse(413, "PayloadTooLarge", f"the body is larger than this operation accepts "
                               f"({limit:,} bytes)", True, scope, receive, send)
