@@ -1,9 +1,10 @@
 """The limits from outside, over real sockets against ``plsync serve`` (where uvicorn reads the bytes): a huge
 or lying body refused before it is read, a chunked one the moment it passes its limit, half-open
-connections closed by the header timeout, and the connection cap."""
+connections closed by the header timeout, an oversized request head, and the connection cap."""
 
 from __future__ import annotations
 
+import contextlib
 import select
 import socket
 import time
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from system.api.server import MAX_HEADER_BYTES
 from system.api.tokens import TokenCodec
 from system.config import generate_api_secret
 from system.db import Database
@@ -45,7 +47,9 @@ def response_status(sock: socket.socket, timeout: float) -> tuple[int, float]:
 def closed_by_server(sock: socket.socket) -> bool:
     try:
         return sock.recv(1) == b""
-    except (ConnectionResetError, TimeoutError, BlockingIOError):
+    except ConnectionResetError:
+        return True  # closed with bytes of ours unread
+    except (TimeoutError, BlockingIOError):
         return False
 
 
@@ -121,6 +125,13 @@ def test_connections_past_the_cap_are_closed_at_once(db: Database, students: lis
         assert 20 <= closed < 50, closed  # the ones past the cap, long before the header timeout
         for sock in socks:
             sock.close()
+        time.sleep(0.5)
+        with connect(served.base) as sock:  # a request head past 64 KiB: closed long before the header timeout
+            began = time.monotonic()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # closed while it was sent
+                sock.sendall(b"GET /health/integrity HTTP/1.1\r\nHost: t\r\nX-Big: " + b"b" * (MAX_HEADER_BYTES + 1024))
+            sock.settimeout(2)
+            assert closed_by_server(sock) and time.monotonic() - began < 2
         deadline = time.monotonic() + 10
         while True:  # once the held ones are gone (closed above), real requests are served again
             try:
