@@ -7,6 +7,7 @@ event in a swarm, nothing in a test) and write it to the ledger.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable
@@ -95,12 +96,26 @@ class DirectClient:
         self._timed("bulk_sync_dry_run", 0, 0, dry_run)
 
 
-def outcome_of_status(status: int) -> Outcome:
+#: The error of a 503 the API sends when it sheds load: the request was refused before it ran.
+SHED = "OverloadedError"
+
+
+def outcome_of_status(status: int, error: str | None = None) -> Outcome:
+    """``error`` is the ``error`` field of the API's error body, when there is one."""
     if 200 <= status < 300:
         return Outcome.OK
-    if 400 <= status < 500:
-        return Outcome.FAILED  # the API said it did nothing (bad input, conflict, lock timeout)
+    if 400 <= status < 500 or (status == 503 and error == SHED):
+        return Outcome.FAILED  # the API said it did nothing (bad input, conflict, lock timeout, load shed)
     return Outcome.UNKNOWN  # 5xx or no response: the write may or may not have happened
+
+
+def error_kind(text: str | None) -> str | None:
+    """The ``error`` field of an error body, or None when the answer is not one."""
+    try:
+        body = json.loads(text or "")
+    except ValueError:
+        return None
+    return body.get("error") if isinstance(body, dict) else None
 
 
 class HttpClient:
@@ -117,7 +132,8 @@ class HttpClient:
         if body is not None:
             kwargs["json"] = body
         with getattr(self.session, method)(path, **kwargs) as response:
-            outcome = outcome_of_status(response.status_code or 0)
+            status = response.status_code or 0
+            outcome = outcome_of_status(status, error_kind(response.text) if status == 503 else None)
             error = None
             if outcome is not Outcome.OK:
                 error = f"HTTP {response.status_code}: {(response.text or '')[:200]}"

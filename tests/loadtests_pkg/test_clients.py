@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from loadtests.clients import DirectClient, outcome_of_status
+from loadtests.clients import DirectClient, error_kind, outcome_of_status
 from scenarios.invariants import check_invariants
 from scenarios.ledger import Ledger, LedgerEntry, Outcome
 from system.config import SystemConfig
@@ -48,3 +48,8 @@ def test_direct_client_every_operation_into_the_ledger(db: Database, config: Sys
 def test_http_status_maps_to_outcome() -> None:
     assert [outcome_of_status(s) for s in (200, 404, 409, 422, 500, 0)] == [
         Outcome.OK, Outcome.FAILED, Outcome.FAILED, Outcome.FAILED, Outcome.UNKNOWN, Outcome.UNKNOWN]
+    # A 503 of load shedding was refused before it ran: failed, never done; any other 503 may have written.
+    shed = '{"detail": "the API is overloaded", "error": "OverloadedError"}'
+    assert outcome_of_status(503, error_kind(shed)) is Outcome.FAILED
+    assert outcome_of_status(503, error_kind('{"error": "InfrastructureError"}')) is Outcome.UNKNOWN
+    assert outcome_of_status(503, error_kind("Service Unavailable")) is Outcome.UNKNOWN
