@@ -7,7 +7,7 @@ import os
 import socket
 from pathlib import Path
 
-from scenarios.ledger import Ledger, LedgerEntry, Outcome
+from scenarios.ledger import Ledger, LedgerEntry
 
 
 class LedgerSink:
@@ -17,9 +17,7 @@ class LedgerSink:
         self._file = self.path.open("a", buffering=1 << 16)
 
     def record(self, entry: LedgerEntry) -> None:
-        self._file.write(json.dumps([entry.operation, entry.user_id, entry.specialization, entry.xp,
-                                     entry.outcome.value, round(entry.latency_s, 6), entry.attempts, entry.error])
-                         + "\n")
+        self._file.write(json.dumps(entry.to_row()) + "\n")
 
     def close(self) -> None:
         self._file.close()
@@ -33,6 +31,5 @@ def read_ledgers(directory: Path) -> Ledger:
             for line in handle:
                 if not line.strip():
                     continue
-                op, uid, spec, xp, outcome, latency, attempts, error = json.loads(line)
-                ledger.record(LedgerEntry(op, uid, spec, xp, Outcome(outcome), latency, attempts, error))
+                ledger.record(LedgerEntry.from_row(json.loads(line)))
     return ledger
