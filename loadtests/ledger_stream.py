@@ -94,7 +94,8 @@ class MasterLedger:
             return True
 
         self.waited_s = drain(runner.server, {message_type(KIND): self.handle}, settled,
-                              self.collector.worker_quit, on_stats, stop_timeout_s + FINAL_WAIT_MARGIN_S)
+                              self.collector.worker_quit, on_stats, stop_timeout_s + FINAL_WAIT_MARGIN_S,
+                              known=lambda: [w for w, st in self.collector.workers.items() if st.final_total is None])
         self.close()
 
     def close(self) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import gevent
@@ -107,9 +107,8 @@ class WorkerStream:
     next_seq: int = 0
     final_total: int | None = None
     problem: str | None = None
+    #: It said it quit, or fell silent, while the master waited for its final batch.
     quit: bool = False
-    #: Records that arrived after the final batch (a second test on the same worker reopens the stream).
-    extra: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -120,7 +119,7 @@ class WorkerStream:
         if self.problem:
             return self.problem
         if self.final_total is None:
-            return ("quit before its final batch" if self.quit else "its final batch never arrived") + \
+            return ("quit or fell silent before its final batch" if self.quit else "its final batch never arrived") + \
                 f" ({self.records} records in {self.batches} batches received)"
         if self.final_total != self.records:
             return f"sent {self.final_total} records, {self.records} arrived"
@@ -159,23 +158,35 @@ class StreamCollector:
         return {w: why for w, s in sorted(self.workers.items()) if (why := s.describe()) is not None}
 
 
+#: A worker sends Locust's heartbeat every second, also while its users finish: one silent this long is gone.
+SILENT_S = 5.0
+
+
 def drain(server: Any, handlers: dict[str, Callable[[str, Any], None]], settled: Callable[[], bool],
-          gone: Callable[[str], None], on_stats: Callable[[str, Any], None], timeout_s: float) -> float:
+          gone: Callable[[str], None], on_stats: Callable[[str, Any], None], timeout_s: float,
+          known: Callable[[], list[str]] = list, silent_s: float = SILENT_S) -> float:
     """Receive on the master's socket (Locust's ``runner.server``) until ``settled()`` or ``timeout_s``; returns
     the seconds waited. Batches go to ``handlers`` by message type, a worker's ``quit`` to ``gone``, its last
-    statistics report to ``on_stats``; anything else is dropped (the test is over)."""
+    statistics report to ``on_stats``; anything else is dropped (the test is over). A ``known`` worker that sends
+    nothing at all (not even a heartbeat) for ``silent_s`` is ``gone`` too: the wait need not outlast it."""
     began = time.monotonic()
+    last_heard: dict[str, float] = {}
     while not settled():
-        left = timeout_s - (time.monotonic() - began)
+        now = time.monotonic()
+        left = timeout_s - (now - began)
         if left <= 0:
             break
+        for node in known():
+            if now - last_heard.get(node, began) > silent_s:
+                gone(node)
         try:
-            with Timeout(left):
+            with Timeout(min(left, 0.5)):
                 _client, msg = server.recv_from_client()
         except Timeout:
-            break
+            continue
         except Exception:  # a broken message from one worker must not stop the wait for the others
             continue
+        last_heard[msg.node_id] = time.monotonic()
         if msg.type in handlers:
             handlers[msg.type](msg.node_id, msg.data)
         elif msg.type == "quit":

@@ -62,7 +62,7 @@ def test_the_master_writes_each_workers_ledger_and_a_manifest(tmp_path: Path) ->
     assert manifest is not None and manifest.workers["host-a_1"] == {
         "batches": 1, "records": 2, "final_total": 2, "complete": True}
     assert incomplete_workers(tmp_path / "ledgers") == {
-        "host-c_3": "quit before its final batch (0 records in 0 batches received)"}
+        "host-c_3": "quit or fell silent before its final batch (0 records in 0 batches received)"}
 
 
 def test_a_batch_under_another_workers_name_is_not_trusted(tmp_path: Path) -> None:

@@ -78,7 +78,7 @@ def test_a_worker_without_its_final_batch_is_incomplete() -> None:
     assert not collector.settled()
     collector.worker_quit("cut")
     assert collector.incomplete() == {
-        "cut": "quit before its final batch (2 records in 1 batches received)",
+        "cut": "quit or fell silent before its final batch (2 records in 1 batches received)",
         "short": "sent 3 records, 1 arrived",
         "silent": "its final batch never arrived (0 records in 0 batches received)"}
 
@@ -111,7 +111,8 @@ def test_drain_waits_for_the_last_final_batch_then_stops() -> None:
     waited = drain(socket, {message_type("ledger"): lambda node, data: collector.receive(Batch.from_message(data))},
                    collector.settled, collector.worker_quit, lambda node, _d: stats.append(node), timeout_s=5)
     assert waited < 1 and stats == ["a"]  # settled once b's final came: b's later report is not waited for
-    assert collector.incomplete() == {"a": "quit before its final batch (0 records in 0 batches received)"}
+    assert collector.incomplete() == {
+        "a": "quit or fell silent before its final batch (0 records in 0 batches received)"}
 
 
 def test_drain_is_bounded_when_a_final_batch_never_comes() -> None:
@@ -119,3 +120,13 @@ def test_drain_is_bounded_when_a_final_batch_never_comes() -> None:
     collector.known("lost")
     waited = drain(Socket([]), {}, collector.settled, collector.worker_quit, lambda *_: None, timeout_s=0.3)
     assert 0.3 <= waited < 2 and "lost" in collector.incomplete()
+
+
+def test_drain_does_not_outlast_a_worker_that_fell_silent() -> None:
+    """A worker killed outright sends nothing, not even Locust's heartbeat: it is gone well before the bound."""
+    collector = StreamCollector("ledger", lambda _w, _r: None)
+    collector.known("killed")
+    waited = drain(Socket([]), {}, collector.settled, collector.worker_quit, lambda *_: None, timeout_s=20,
+                   known=lambda: ["killed"], silent_s=0.3)
+    assert waited < 2 and collector.incomplete() == {
+        "killed": "quit or fell silent before its final batch (0 records in 0 batches received)"}
