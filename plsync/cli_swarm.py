@@ -89,7 +89,7 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
              f"{f', nemesis {plan.nemesis}' if plan.nemesis else ''}")
             sub = RunDirectory(run.path / plan.strategy)
             if external:
-                say(f"master: waiting for {external.count} worker(s) on {external.bind_host}:{external.port}")
+                note(f"master: waiting for {external.count} worker(s) on {external.bind_host}:{external.port}")
             result = run_swarm(system.env, system.config, plan, sub, external=external)
             sub.write_json("swarm", result)
             results.append(sub.read_json("swarm"))
