@@ -130,8 +130,11 @@ def adopt_master_options(ctx: SwarmContext, environment: Environment, own_ledger
         ctx.students, ctx.staff_id = _population(ctx.database_url, opts.plsync_specialization)
         ctx.specialization = opts.plsync_specialization
     ctx.workload = workload_named(opts.plsync_workload, opts.plsync_hot_students)
-    if isinstance(ctx.ledger, StreamingLedger | LedgerSink):
-        return  # a second test on the same worker keeps its way
+    if isinstance(ctx.ledger, StreamingLedger):
+        ctx.ledger.sender.start()  # a further test on the same worker: the stream goes on, numbered on
+        return
+    if isinstance(ctx.ledger, LedgerSink):
+        return
     runner = environment.runner
     assert isinstance(runner, WorkerRunner)
     ctx.ledger = (StreamingLedger(runner.client_id, runner.send_message) if opts.plsync_ledger_mode == "stream"

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import gevent
+import gevent.event
 from gevent import Timeout
 
 #: Rows per message: about 40 bytes each in msgpack, so a batch stays under ~100 KB and the master's message
@@ -63,14 +64,17 @@ class BatchSender:
         self.seq = 0
         self.sent = 0
         self._flusher: gevent.Greenlet | None = None
+        self._stop = gevent.event.Event()
 
     def add(self, record: Any) -> None:
         self.pending.append(record)  # never sends from the user's greenlet: the flusher does
 
     def start(self, every_s: float = FLUSH_EVERY_S) -> None:
+        """Send what waits every ``every_s`` until ``finish`` (again after it, for a further test)."""
+        stop = self._stop = gevent.event.Event()
+
         def loop() -> None:
-            while True:
-                gevent.sleep(every_s)
+            while not stop.wait(timeout=every_s):
                 self.flush()
 
         if self._flusher is None:
@@ -91,9 +95,11 @@ class BatchSender:
         self.send(message_type(self.kind), batch.to_message())
 
     def finish(self) -> None:
-        """Stop the flusher and send everything left, marked final with the total."""
+        """Stop the flusher (between sends: never one cut in half) and send everything left, marked final with
+        the total."""
         if self._flusher is not None:
-            self._flusher.kill(block=True)
+            self._stop.set()
+            self._flusher.join()
             self._flusher = None
         self.flush(final=True)
 

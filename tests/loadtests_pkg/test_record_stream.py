@@ -130,3 +130,22 @@ def test_drain_does_not_outlast_a_worker_that_fell_silent() -> None:
                    known=lambda: ["killed"], silent_s=0.3)
     assert waited < 2 and collector.incomplete() == {
         "killed": "quit or fell silent before its final batch (0 records in 0 batches received)"}
+
+
+def test_the_flusher_sends_on_its_own_and_a_further_test_continues_the_stream() -> None:
+    wire = Wire()
+    sender = BatchSender("ledger", "w1", wire.send)
+    sender.start(every_s=0.05)
+    sender.add([1])
+    gevent.sleep(0.2)  # the user's greenlet never sends: the flusher did
+    assert [Batch.from_message(d).records for d in wire.sent] == [[[1]]]
+    sender.add([2])
+    sender.finish()
+    sender.start(every_s=0.05)  # the master starts another test on this worker
+    sender.add([3])
+    sender.finish()
+    batches = [Batch.from_message(d) for d in wire.sent]
+    assert [(b.seq, b.final, b.total) for b in batches] == [(0, False, None), (1, True, 2), (2, True, 3)]
+    collector = StreamCollector("ledger", lambda _w, _r: None)
+    _deliver(wire, collector)
+    assert collector.incomplete() == {} and collector.workers["w1"].records == 3
