@@ -34,8 +34,8 @@ class ExternalWorkers:
     connect_wait_s: int = 120
 
     def __post_init__(self) -> None:
-        if not 1 <= self.count <= 64:
-            raise ConfigurationError("--expect-workers must be between 1 and 64")
+        if not 1 <= self.count <= 8:  # as many as --workers allows here
+            raise ConfigurationError("--expect-workers must be between 1 and 8")
         if not 0 < self.port < 65536:
             raise ConfigurationError(f"--master-port {self.port} is not a port")
 
