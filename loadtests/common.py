@@ -69,6 +69,8 @@ class SwarmContext:
     database_url: str = ""
     redis_url: str | None = None
     api_secret: str | None = None
+    #: Why this process refused the run it was given (a worker's final batch carries it to the master).
+    refused: str | None = None
 
     def pick_student(self, rng: random.Random) -> int:
         pool = self.students[: self.workload.hot_students] if self.workload.hot_students else self.students
@@ -188,7 +190,7 @@ def register_lifecycle(environment_holder: dict[str, SwarmContext | None]) -> No
         ctx = environment_holder.get("ctx")
         # Every user has ended (Locust joined their greenlets): the worker's last entries are in the buffer.
         if ctx is not None and isinstance(ctx.ledger, StreamingLedger):
-            ctx.ledger.finish()
+            ctx.ledger.finish(ctx.refused)
 
     @events.quitting.add_listener
     def on_quitting(environment: Environment, **_kw: Any) -> None:

@@ -68,9 +68,9 @@ def adopt_master_strategy(environment: Environment, **_kw: Any) -> None:
         return
     if strategy_class(wanted).needs_redis and not ctx.redis_url:
         # Not a Redis of its own: the lock would exclude no other worker. Refuse, as the command line does.
-        logging.getLogger("plsync").error(
-            "plsync: the master runs %s, which needs the Redis every worker shares: start this worker with "
-            "PLSYNC_REDIS_URL or --plsync-redis-url", wanted)
+        ctx.refused = (f"the master runs {wanted}, which needs the Redis every worker shares: start this worker "
+                       "with PLSYNC_REDIS_URL or --plsync-redis-url")
+        logging.getLogger("plsync").error("plsync: %s", ctx.refused)
         environment.process_exit_code = 2
         gevent.spawn(environment.runner.quit)
         return

@@ -39,8 +39,8 @@ class StreamingLedger:
     def record(self, entry: LedgerEntry) -> None:
         self.sender.add(entry.to_row())
 
-    def finish(self) -> None:
-        self.sender.finish()
+    def finish(self, error: str | None = None) -> None:
+        self.sender.finish(error)
 
     def close(self) -> None:
         """Nothing to close: ``finish`` (at the test's stop) sent everything."""
@@ -75,7 +75,8 @@ class MasterLedger:
         batch = Batch.from_message(data)
         if batch.worker != node_id:
             self.collector.known(node_id).problem = f"sent batches named {batch.worker!r}"
-        self.collector.receive(Batch(batch.kind, node_id, batch.seq, batch.records, batch.final, batch.total))
+        self.collector.receive(Batch(batch.kind, node_id, batch.seq, batch.records, batch.final, batch.total,
+                                     batch.error))
 
     def connected(self, client_id: str, **_kw: Any) -> None:
         """Locust's ``worker_connect``: a worker the run counts on for a final batch."""

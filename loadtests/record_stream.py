@@ -39,15 +39,18 @@ class Batch:
     final: bool = False
     #: On the final batch: how many records the worker sent in all (this batch included).
     total: int | None = None
+    #: On the final batch: why the worker's run ended abnormally (it refused what the master asked, ...).
+    error: str | None = None
 
     def to_message(self) -> dict[str, Any]:
         return {"kind": self.kind, "worker": self.worker, "seq": self.seq, "records": self.records,
-                "final": self.final, "total": self.total}
+                "final": self.final, "total": self.total, "error": self.error}
 
     @classmethod
     def from_message(cls, data: dict[str, Any]) -> Batch:
         return cls(str(data["kind"]), str(data["worker"]), int(data["seq"]), list(data["records"]),
-                   bool(data["final"]), None if data.get("total") is None else int(data["total"]))
+                   bool(data["final"]), None if data.get("total") is None else int(data["total"]),
+                   None if data.get("error") is None else str(data["error"]))
 
 
 def message_type(kind: str) -> str:
@@ -80,28 +83,28 @@ class BatchSender:
         if self._flusher is None:
             self._flusher = gevent.spawn(loop)
 
-    def flush(self, final: bool = False) -> None:
+    def flush(self, final: bool = False, error: str | None = None) -> None:
         while len(self.pending) > self.max_rows or (self.pending and not final):
             self._send(self.max_rows, final=False)
         if final:
-            self._send(self.max_rows, final=True)
+            self._send(self.max_rows, final=True, error=error)
 
-    def _send(self, at_most: int, *, final: bool) -> None:
+    def _send(self, at_most: int, *, final: bool, error: str | None = None) -> None:
         rows = self.pending[:at_most]  # a copy: the buffer is cut before sending, which may switch greenlets
         del self.pending[: len(rows)]
         self.sent += len(rows)
-        batch = Batch(self.kind, self.worker, self.seq, rows, final, self.sent if final else None)
+        batch = Batch(self.kind, self.worker, self.seq, rows, final, self.sent if final else None, error)
         self.seq += 1
         self.send(message_type(self.kind), batch.to_message())
 
-    def finish(self) -> None:
+    def finish(self, error: str | None = None) -> None:
         """Stop the flusher (between sends: never one cut in half) and send everything left, marked final with
-        the total."""
+        the total (and ``error`` when this worker's run ended abnormally)."""
         if self._flusher is not None:
             self._stop.set()
             self._flusher.join()
             self._flusher = None
-        self.flush(final=True)
+        self.flush(final=True, error=error)
 
 
 @dataclass
@@ -150,6 +153,8 @@ class StreamCollector:
         stream.batches += 1
         stream.records += len(batch.records)
         stream.final_total = batch.total if batch.final else None
+        if batch.error and stream.problem is None:
+            stream.problem = f"ended abnormally: {batch.error}"
         self.sink(batch.worker, batch.records)
 
     def worker_quit(self, worker: str) -> None:

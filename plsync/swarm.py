@@ -262,13 +262,15 @@ def _cpu_account(cpu: CpuSampler, timeline: list[HistoryPoint], users: int) -> C
 
 
 def _judged(stats: dict[str, Any], invariants: dict[str, Any], faults_injected: bool,
-            incomplete: dict[str, str]) -> list[str]:
+            incomplete: dict[str, str], entries: int) -> list[str]:
     """The gates' failures; with a worker's ledger missing, the ledger's invariants are not judged (they would
-    count its acknowledged XP as never written) and the run says which worker made it incomplete."""
+    count its acknowledged XP as never written) and the run says which worker made it incomplete. An empty
+    ledger judges nothing: "0 lost" of no operation is not a pass."""
+    empty = [] if entries else ["no operation reached the ledger: the run judged nothing"]
     if not incomplete:
-        return evaluate_swarm(stats, invariants, faults_injected=faults_injected)
+        return empty + evaluate_swarm(stats, invariants, faults_injected=faults_injected)
     rest = {**invariants, "results": [r for r in invariants["results"] if r["name"] not in LEDGER_INVARIANTS]}
-    return [f"incomplete: {who}: {why}" for who, why in incomplete.items()] + \
+    return [f"incomplete: {who}: {why}" for who, why in incomplete.items()] + empty + \
         evaluate_swarm(stats, rest, faults_injected=faults_injected)
 
 
@@ -326,7 +328,7 @@ def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run
             stats["operations"], ledger.counts(), ledger.retries(), sum("DeadlockDetected" in e for e in errors),
             report.get("lost_updates").amount, report.get("unacknowledged_writes").amount,
             report.violations("desynced_pairs"), sampler.peak, invariants,
-            _judged(stats, invariants, nemesis is not None, incomplete), timeline,
+            _judged(stats, invariants, nemesis is not None, incomplete, len(ledger.entries)), timeline,
             _cpu_account(cpu, timeline, options.users), strategy_class(options.strategy).remedy_for,
             None if nemesis is None else {"name": options.nemesis, "redis_lock_ttl_s": schedule.redis_lock_ttl_s
                                           if schedule else None, "freezes": nemesis.events}, incomplete)

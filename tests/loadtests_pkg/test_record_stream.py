@@ -149,3 +149,13 @@ def test_the_flusher_sends_on_its_own_and_a_further_test_continues_the_stream() 
     collector = StreamCollector("ledger", lambda _w, _r: None)
     _deliver(wire, collector)
     assert collector.incomplete() == {} and collector.workers["w1"].records == 3
+
+
+def test_a_worker_that_refused_its_run_is_incomplete_even_with_a_final_batch() -> None:
+    """Its final batch adds up (nothing was sent), but an empty ledger from a refusal is not "0 lost"."""
+    wire = Wire()
+    BatchSender("ledger", "w1", wire.send).finish("the master runs redis, which needs the Redis every worker shares")
+    collector = StreamCollector("ledger", lambda _w, _r: None)
+    _deliver(wire, collector)
+    assert collector.settled() and collector.incomplete() == {
+        "w1": "ended abnormally: the master runs redis, which needs the Redis every worker shares"}
