@@ -238,6 +238,7 @@ def readiness_cmd(profile: Annotated[str, typer.Option("--profile", help="smoke,
     """The main job: provision, run every stage of the pipeline, judge against the gates, report."""
     from plsync.profiles import profile_named
     from plsync.readiness import run_readiness
+    from plsync.records.files import VERDICT
     from reports.publish import publish
     from reports.readiness import terminal_tables
     from reports.run_reader import RunReader
@@ -248,16 +249,16 @@ def readiness_cmd(profile: Annotated[str, typer.Option("--profile", help="smoke,
     run = RunReader(run_readiness(settings, chosen, console, strategies=strategies or (), only=only or (),
                                   skip=skip or ()).path)
     card = publish(run.path)
-    verdict = run.read_json("verdict")
+    verdict = run.load(VERDICT)
     if as_json:
-        emit_json(verdict)
+        emit_json(verdict.model_dump(mode="json"))
     else:
         for table in terminal_tables(run):
             out.print(table)
         say(f"scorecard: {card.verdict} ({card.summary})")
         say(f"report: {run.path / 'report.html'} (also report.md, scorecard.json, junit.xml)")
-    if not verdict["passed"]:
-        raise RunFailedError("readiness failed:\n  " + "\n  ".join(verdict["failures"]))
+    if not verdict.passed:
+        raise RunFailedError("readiness failed:\n  " + "\n  ".join(verdict.failures))
     if not as_json:
         out.print("[bold green]readiness: PASS[/]")
 

@@ -63,6 +63,7 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
     """Swarm the system with Locust; exit 1 when a threshold or an invariant fails, or when a worker's ledger
     did not reach the master whole (the run is then incomplete)."""
     from plsync.errors import RunFailedError
+    from plsync.records.files import BASELINES, SWARM, SWARMS
     from plsync.safety import require_disposable
     from plsync.session import open_system
     from plsync.swarm import run_swarm
@@ -75,8 +76,9 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
     chosen = strategy_names() if compare_strategies else list(dict.fromkeys(strategies or ["coupled"]))
     external = _external(master, expect_workers, master_bind_host, master_port, workers, chosen, transport,
                          nemesis, baselines, database_url)
-    plans = [SwarmOptions(s, shape, users, spawn_rate, run_time, transport, stages, students, hot_students,
-                          external.count if external else workers, nemesis=nemesis) for s in chosen]
+    plans = [SwarmOptions(strategy=s, workload=shape, users=users, spawn_rate=spawn_rate, run_time_s=run_time,
+                          transport=transport, stages=stages, students=students, hot_students=hot_students,
+                          workers=external.count if external else workers, nemesis=nemesis) for s in chosen]
     settings = settings_from(database_url, database, redis_url, disposable, runs_root=runs_dir)
     settings.require_shared_redis(chosen)
     run = RunDirectory.create(settings.runs_root, "swarm")
@@ -90,14 +92,14 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
             sub = RunDirectory(run.path / plan.strategy)
             if external:
                 note(f"master: waiting for {external.count} worker(s) on {external.bind_host}:{external.port}")
-            result = run_swarm(system.env, system.config, plan, sub, external=external)
-            sub.write_json("swarm", result)
-            results.append(sub.read_json("swarm"))
+            record = run_swarm(system.env, system.config, plan, sub, external=external).record()
+            sub.write_record(SWARM, record)
+            results.append(record)
         if baselines:
             _baselines(system, plans[0], run)
-    run.write_json("swarms", results)
+    run.write_record(SWARMS, results)
     if as_json:
-        emit_json(results)
+        emit_json([r.model_dump(mode="json") for r in results])
     else:
         out.print(swarm_table(results, f"Swarm: {shape}, {users} users, {run_time}s ({transport})"
                                        f"{f', nemesis {nemesis}' if nemesis else ''}"))
@@ -109,14 +111,14 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
         if run.has("baselines"):
             from reports.swarm import baselines_table
 
-            for table in baselines_table(run.read_json("baselines")):
+            for table in baselines_table(run.read_record(BASELINES)):
                 out.print(table)
         say(f"results: {run.path}")
-    failed = [f"{r['strategy']}: {f}" for r in results for f in r["failures_of_gates"]]
+    failed = [f"{r.strategy}: {f}" for r in results for f in r.failures_of_gates]
     if failed and not compare_strategies:
         raise RunFailedError("swarm failed:\n  " + "\n  ".join(failed))
     if compare_strategies:
-        gated = [f for r in results if r["strategy"] != "legacy" for f in r["failures_of_gates"]]
+        gated = [f for r in results if r.strategy != "legacy" for f in r.failures_of_gates]
         if gated:
             raise RunFailedError("swarm failed (legacy is compared, not gated):\n  " + "\n  ".join(gated))
 
@@ -171,6 +173,7 @@ def _baselines(system: OpenSystem, plan: SwarmOptions, run: RunDirectory) -> Non
     import dataclasses
 
     from benchmarks.baselines import http_ceiling, pgbench_tps
+    from plsync.records.files import BASELINES
     from plsync.swarm import prepare_population, run_swarm
     from system.db import Database
 
@@ -189,7 +192,7 @@ def _baselines(system: OpenSystem, plan: SwarmOptions, run: RunDirectory) -> Non
     http = run_swarm(system.env, system.config, dataclasses.replace(direct, transport="http"),
                      RunDirectory(run.path / "baseline-http"))
     ceiling = http_ceiling(users=direct.users, seconds=direct.run_time_s, workdir=run.path)
-    run.write_json("baselines", {
+    run.write_record(BASELINES, {
         "clients": direct.users, "seconds": direct.run_time_s, "strategy": direct.strategy, "pgbench_tps": tps,
         "swarm_rps": swarm.rps, "http_swarm_rps": http.rps, "http_ceiling_rps": ceiling.rps,
         "direct_vs_pgbench": swarm.rps / tps if tps else 0.0,

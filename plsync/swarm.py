@@ -35,9 +35,10 @@ from loadtests.history import HistoryPoint, read_history
 from loadtests.ledger_sink import read_ledgers
 from loadtests.ledger_stream import incomplete_workers
 from loadtests.stages import stages_named
-from loadtests.thresholds import evaluate_swarm
+from loadtests.thresholds import evaluate_swarm, threshold_failures
 from loadtests.workloads import workload_named
 from plsync.limits import limits_to_env
+from plsync.records.swarms import SwarmRecord
 from plsync.rundir import RunDirectory, to_jsonable
 from plsync.swarm_remote import ExternalWorkers
 from scenarios.freezer import SWARM_NEMESES, PauseNemesis
@@ -51,7 +52,7 @@ BIN = Path(sys.executable).parent
 LOCUSTFILES = Path(__file__).resolve().parent.parent / "loadtests"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SwarmOptions:
     strategy: str = "coupled"
     workload: str = "hotspot"
@@ -88,8 +89,11 @@ class SwarmOptions:
                                      "against a server configured for more")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SwarmResult:
+    """A judged swarm; written into the run directory as its record (``record()``, plsync/records/swarms.py),
+    derived figures included: they are computed here, by the producer, not by whoever writes the file."""
+
     strategy: str
     workload: str
     transport: str
@@ -121,6 +125,11 @@ class SwarmResult:
     remedy_for: str | None = None
     #: What the nemesis froze, when and for how long (None without one).
     nemesis: dict[str, Any] | None = None
+    #: The latency and failure thresholds alone, apart from the invariants: a slow swarm and a swarm that lost
+    #: XP are different findings.
+    threshold_failures: list[str] = field(default_factory=list)
+    #: Violations over every invariant judged (an incomplete run's ledger invariants are not).
+    invariant_violations: int = 0
     #: Distributed: the workers whose ledger did not reach the master whole, with why (the run is then
     #: incomplete: its ledger invariants are not judged, and it does not pass).
     incomplete_workers: dict[str, str] = field(default_factory=dict)
@@ -128,6 +137,9 @@ class SwarmResult:
     @property
     def passed(self) -> bool:
         return not self.failures_of_gates
+
+    def record(self) -> SwarmRecord:
+        return SwarmRecord.model_validate(to_jsonable(self))
 
 
 class OpenTransactionSampler:
@@ -322,17 +334,25 @@ def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run
             report = check_invariants(session, ledger, baseline)
         invariants = to_jsonable(report)
         errors = [e.error or "" for e in ledger.entries if e.error]
-        result = SwarmResult(
-            options.strategy, options.workload, options.transport, options.users, options.workers, options.run_time_s,
-            stats["requests"], stats["failures"], stats["rps"], stats["p50_ms"], stats["p95_ms"], stats["p99_ms"],
-            stats["operations"], ledger.counts(), ledger.retries(), sum("DeadlockDetected" in e for e in errors),
-            report.get("lost_updates").amount, report.get("unacknowledged_writes").amount,
-            report.violations("desynced_pairs"), sampler.peak, invariants,
-            _judged(stats, invariants, nemesis is not None, incomplete, len(ledger.entries)), timeline,
-            _cpu_account(cpu, timeline, options.users), strategy_class(options.strategy).remedy_for,
-            None if nemesis is None else {"name": options.nemesis, "redis_lock_ttl_s": schedule.redis_lock_ttl_s
-                                          if schedule else None, "freezes": nemesis.events}, incomplete)
-        return result
+        return SwarmResult(
+            strategy=options.strategy, workload=options.workload, transport=options.transport, users=options.users,
+            workers=options.workers, run_time_s=options.run_time_s, requests=stats["requests"],
+            failures=stats["failures"], rps=stats["rps"], p50_ms=stats["p50_ms"], p95_ms=stats["p95_ms"],
+            p99_ms=stats["p99_ms"], operations=stats["operations"], ledger=ledger.counts(), retries=ledger.retries(),
+            deadlocks=sum("DeadlockDetected" in e for e in errors), lost_xp=report.get("lost_updates").amount,
+            unacknowledged_xp=report.get("unacknowledged_writes").amount,
+            desynced_pairs=report.violations("desynced_pairs"), max_open_transactions=sampler.peak,
+            invariants=invariants,
+            failures_of_gates=_judged(stats, invariants, nemesis is not None, incomplete, len(ledger.entries)),
+            timeline=timeline, cpu=_cpu_account(cpu, timeline, options.users),
+            remedy_for=strategy_class(options.strategy).remedy_for,
+            nemesis=None if nemesis is None else {
+                "name": options.nemesis, "redis_lock_ttl_s": schedule.redis_lock_ttl_s if schedule else None,
+                "freezes": nemesis.events},
+            threshold_failures=threshold_failures(stats),
+            invariant_violations=sum(r.violations for r in report.results
+                                     if not (incomplete and r.name in LEDGER_INVARIANTS)),
+            incomplete_workers=incomplete)
     finally:
         for proc in procs:
             children.stop(proc)

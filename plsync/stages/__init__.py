@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from plsync.stages import benchmarks, environment, migrate, orphans, recovery, scenarios, soak, strategies, swarms
 from plsync.stages.base import Stage, StageContext, select_stages, validate
+from reports import checklist
 
 STAGES: tuple[Stage, ...] = (
     environment.STAGE,
@@ -18,6 +19,8 @@ STAGES: tuple[Stage, ...] = (
     soak.STAGE,
 )
 validate(STAGES)
+# The checklist's evidence names gates of these stages: a name that does not exist fails here, at import.
+checklist.validate(STAGES)
 
 
 def stage_names() -> list[str]:

@@ -3,23 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from loadtests.thresholds import threshold_failures
 from plsync.gates import FieldGate
-from plsync.rundir import RunDirectory, to_jsonable
+from plsync.records.files import SWARMS
+from plsync.rundir import RunDirectory
 from plsync.stages.base import Stage, StageContext
-from plsync.swarm import SwarmOptions, SwarmResult, run_swarm
-
-
-def swarm_record(result: SwarmResult) -> dict[str, Any]:
-    """The result as JSON, with its latency thresholds and its invariants apart: a slow swarm and a swarm
-    that lost XP are different findings."""
-    record: dict[str, Any] = to_jsonable(result)
-    record["threshold_failures"] = threshold_failures({"operations": result.operations, "requests": result.requests,
-                                                       "failures": result.failures})
-    record["invariant_violations"] = sum(r["violations"] for r in record["invariants"]["results"])
-    return record
+from plsync.swarm import SwarmOptions, run_swarm
 
 
 def run(ctx: StageContext) -> None:
@@ -30,13 +18,13 @@ def run(ctx: StageContext) -> None:
         options = SwarmOptions(strategy=name, workload="hotspot", users=profile.swarm_users,
                                spawn_rate=profile.swarm_users, run_time_s=profile.swarm_seconds,
                                students=profile.swarm_students)
-        results.append(swarm_record(run_swarm(ctx.env, ctx.config, options,
-                                              RunDirectory(ctx.run.path / "swarms" / name), seed=ctx.settings.seed)))
-    ctx.run.write_json("swarms", results)
+        results.append(run_swarm(ctx.env, ctx.config, options, RunDirectory(ctx.run.path / "swarms" / name),
+                                 seed=ctx.settings.seed).record())
+    ctx.run.write_record(SWARMS, results)
 
 
 def _per_strategy(name: str, field: str, op: str, value: float | None = None) -> FieldGate:
-    return FieldGate(name, "swarms", field, op, value, per=("strategy",), exempt=("legacy",))
+    return FieldGate(name, SWARMS, field, op, value, per=("strategy",), exempt=("legacy",))
 
 
 STAGE = Stage("swarms", "a hot-spot Locust swarm per strategy, judged by ledger and invariants", run, gates=(
