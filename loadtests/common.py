@@ -22,9 +22,10 @@ from locust.runners import MasterRunner, WorkerRunner
 from sqlalchemy import create_engine, text
 
 from loadtests.ledger_sink import LedgerSink, read_ledgers
-from loadtests.ledger_stream import KIND, MODES, MasterLedger, StreamingLedger, StreamManifest, write_manifest
+from loadtests.ledger_stream import KIND, MODES, MasterLedger, StreamingLedger, write_manifest
 from loadtests.record_stream import message_type
 from loadtests.workloads import Workload, workload_named
+from plsync.records.swarms import LedgerStreamRecord
 from scenarios.ledger import LedgerEntry, Outcome
 from system.config import parse_database_url
 
@@ -204,7 +205,7 @@ def register_lifecycle(environment_holder: dict[str, SwarmContext | None]) -> No
                                         lambda node, data: environment.events.worker_report.fire(client_id=node,
                                                                                                  data=data))
         elif isinstance(runner, MasterRunner) and opts is not None:
-            write_manifest(Path(opts.plsync_ledger_dir), StreamManifest("local"))
+            write_manifest(Path(opts.plsync_ledger_dir), LedgerStreamRecord(mode="local"))
         out = environment.parsed_options.plsync_stats_out if environment.parsed_options else None
         if out and environment.runner is not None and not _is_worker(environment):
             Path(out).parent.mkdir(parents=True, exist_ok=True)

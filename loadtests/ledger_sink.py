@@ -24,7 +24,12 @@ class LedgerSink:
 
 
 def read_ledgers(directory: Path) -> Ledger:
-    """Merge every process's ledger file into one ledger."""
+    """Merge every process's ledger file into one ledger.
+
+    The ledger files stay JSON lines outside the run directory's contract (plsync/records/): they are raw data,
+    appended entry by entry while the swarm runs (by every process, or by the master for remote workers), not
+    records a report reads; each row is checked by ``LedgerEntry.from_row``. What the master says of them is a
+    record (``ledger_stream.json``, ``LEDGER_STREAM``)."""
     ledger = Ledger()
     for path in sorted(directory.glob("ledger-*.jsonl")):
         with path.open() as handle:

@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from loadtests.record_stream import Batch, BatchSender, StreamCollector, drain, message_type
+from plsync.records.files import LEDGER_STREAM
+from plsync.records.swarms import LedgerStreamRecord, LedgerStreamWorker
+from plsync.rundir import RunDirectory
 from scenarios.ledger import LedgerEntry
 
 KIND = "ledger"
-MANIFEST = "ledger_stream.json"
-SCHEMA_VERSION = 1
+MANIFEST = LEDGER_STREAM.filename
 MODES = ("stream", "local")
 #: How long the master waits for final batches beyond Locust's stop timeout (the workers' users may take that
 #: long to finish their last call before the final batch leaves).
@@ -104,41 +105,28 @@ class MasterLedger:
         for handle in self._files.values():
             handle.close()
         self._files.clear()
-        write_manifest(self.directory, StreamManifest.of(self.collector, self.waited_s))
+        write_manifest(self.directory, manifest_of(self.collector, self.waited_s))
 
 
-@dataclass(frozen=True)
-class StreamManifest:
+def manifest_of(collector: StreamCollector, waited_s: float) -> LedgerStreamRecord:
     """What the master knows of the ledgers it judged: per worker, what arrived, and who is incomplete."""
-
-    mode: str
-    workers: dict[str, dict[str, Any]] = field(default_factory=dict)
-    incomplete: dict[str, str] = field(default_factory=dict)
-    waited_s: float = 0.0
-    schema_version: int = SCHEMA_VERSION
-
-    @classmethod
-    def of(cls, collector: StreamCollector, waited_s: float) -> StreamManifest:
-        workers = {w: {"batches": s.batches, "records": s.records, "final_total": s.final_total,
-                       "complete": s.complete} for w, s in sorted(collector.workers.items())}
-        return cls("stream", workers, collector.incomplete(), round(waited_s, 3))
+    workers = {w: LedgerStreamWorker(batches=s.batches, records=s.records, final_total=s.final_total,
+                                     complete=s.complete) for w, s in sorted(collector.workers.items())}
+    return LedgerStreamRecord(mode="stream", workers=workers, incomplete=collector.incomplete(),
+                              waited_s=round(waited_s, 3))
 
 
-def write_manifest(directory: Path, manifest: StreamManifest) -> None:
+# The manifest is a record of the run directory's contract (plsync/records/files.py: LEDGER_STREAM), written
+# and read through it; the ledger files beside it are raw data, JSON lines of entries, read by read_ledgers.
+def write_manifest(directory: Path, manifest: LedgerStreamRecord) -> None:
     directory.mkdir(parents=True, exist_ok=True)
-    body = {"schema_version": manifest.schema_version, "mode": manifest.mode, "workers": manifest.workers,
-            "incomplete": manifest.incomplete, "waited_s": manifest.waited_s}
-    (directory / MANIFEST).write_text(json.dumps(body, indent=2) + "\n")
+    RunDirectory(directory).write_record(LEDGER_STREAM, manifest)
 
 
-def read_manifest(directory: Path) -> StreamManifest | None:
-    path = directory / MANIFEST
-    if not path.exists():
-        return None
-    body = json.loads(path.read_text())
-    if body.get("schema_version") != SCHEMA_VERSION:
-        raise ValueError(f"{path}: schema version {body.get('schema_version')!r}, expected {SCHEMA_VERSION}")
-    return StreamManifest(body["mode"], body["workers"], body["incomplete"], body["waited_s"])
+def read_manifest(directory: Path) -> LedgerStreamRecord | None:
+    """The master's manifest, or None when it wrote none; a manifest this code cannot read raises SchemaError."""
+    run = RunDirectory(directory)
+    return run.read_record(LEDGER_STREAM) if run.has(LEDGER_STREAM) else None
 
 
 def incomplete_workers(directory: Path) -> dict[str, str]:

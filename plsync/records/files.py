@@ -18,7 +18,7 @@ from plsync.records.scenarios import MatrixCellRecord
 from plsync.records.soak import SoakPhaseRecord, SoakRecord
 from plsync.records.stability import unstable_reasons
 from plsync.records.strategies import ConcurrencyRecord, LatencyRecord
-from plsync.records.swarms import BaselinesRecord, SwarmRecord
+from plsync.records.swarms import BaselinesRecord, LedgerStreamRecord, SwarmRecord
 
 
 def _same(body: Any) -> Any:
@@ -61,6 +61,9 @@ SWARMS = RunFile("swarms", SwarmRecord, many=True, upgrades=V0)
 #: One swarm of ``plsync swarm``, in its strategy's folder.
 SWARM = RunFile("swarm", SwarmRecord, upgrades=V0)
 BASELINES = RunFile("baselines", BaselinesRecord, upgrades=V0)
+#: A distributed swarm's ``ledgers/ledger_stream.json`` (the master's account of its workers' ledgers). It came
+#: after the contract: no version 0 exists to upgrade.
+LEDGER_STREAM = RunFile("ledger_stream", LedgerStreamRecord)
 MATRIX = RunFile("matrix", MatrixCellRecord, many=True, upgrades=V0)
 BENCHMARKS = RunFile("benchmarks", BenchmarkRecord, many=True, upgrades=V0)
 BENCHMARK_SCALE = RunFile("benchmark_scale", ScaleFitRecord, many=True, upgrades=V0)
@@ -70,8 +73,8 @@ SOAK_PHASES = RunFile("soak_phases", SoakPhaseRecord, many=True, upgrades=V0)
 VERDICT = RunFile("verdict", VerdictRecord, upgrades=V0)
 
 RUN_FILES: dict[str, RunFile[Any]] = {f.name: f for f in (
-    ENVIRONMENT, MIGRATE, LATENCY, CONCURRENCY, RECOVERY_STRESS, ORPHANS, SWARMS, SWARM, BASELINES, MATRIX,
-    BENCHMARKS, BENCHMARK_SCALE, BENCHMARK_SUITE, SOAK, SOAK_PHASES, VERDICT)}
+    ENVIRONMENT, MIGRATE, LATENCY, CONCURRENCY, RECOVERY_STRESS, ORPHANS, SWARMS, SWARM, BASELINES, LEDGER_STREAM,
+    MATRIX, BENCHMARKS, BENCHMARK_SCALE, BENCHMARK_SUITE, SOAK, SOAK_PHASES, VERDICT)}
 
 
 def run_file(name: str) -> RunFile[Any]:

@@ -113,6 +113,31 @@ class SwarmRecord(Record):
     incomplete_workers: dict[str, str] = Field(default_factory=dict)
 
 
+class LedgerStreamWorker(Record):
+    """What the master received of one worker's ledger."""
+
+    batches: int
+    records: int
+    #: The entry count the worker's final batch announced; None when no final batch arrived.
+    final_total: int | None
+    complete: bool
+
+
+class LedgerStreamRecord(Record):
+    """``ledgers/ledger_stream.json``, written by the master of a distributed swarm beside the ledger files it
+    collected: per worker what arrived, and which workers are incomplete with why. The swarm's verdict reads it
+    (``incomplete_workers``). The ledger files themselves are raw data (JSON lines of entries, read by the
+    invariant checker), not records of the contract."""
+
+    #: ``stream`` (the workers sent their entries to the master) or ``local`` (each wrote its own file where it
+    #: ran; the master vouches for nothing).
+    mode: str
+    workers: dict[str, LedgerStreamWorker] = Field(default_factory=dict)
+    incomplete: dict[str, str] = Field(default_factory=dict)
+    #: How long the master waited for final batches after the test stopped.
+    waited_s: float = 0.0
+
+
 class BaselinesCpu(Record):
     direct: CpuAccountRecord | None
     http: CpuAccountRecord | None

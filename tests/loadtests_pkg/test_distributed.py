@@ -132,12 +132,12 @@ def test_workers_without_a_shared_disk_give_the_single_host_verdict(db: Database
     ids = {w.locust_id() for w in workers}
     manifest = read_manifest(tmp_path / "master" / "ledgers")
     assert manifest is not None and set(manifest.workers) == ids, manifest
-    assert all(w["complete"] and w["records"] > 0 for w in manifest.workers.values()), manifest
+    assert all(w.complete and w.records > 0 for w in manifest.workers.values()), manifest
     # Each worker's ledger is in the master's directory, and nowhere else.
     assert {p.name for p in (tmp_path / "master" / "ledgers").glob("ledger-*.jsonl")} == {
         f"ledger-{i}.jsonl" for i in ids}
     assert not any(any(w.home.rglob("ledger*")) for w in workers)
-    assert sum(result.ledger.values()) == sum(w["records"] for w in manifest.workers.values())
+    assert sum(result.ledger.values()) == sum(w.records for w in manifest.workers.values())
     assert result.requests > 50 and result.incomplete_workers == {}
     # The same verdict as one host gives for the same load: coupled loses nothing and writes nothing unseen.
     single = run_swarm(Environment(db.engine.url.render_as_string(hide_password=False), "url", True,
@@ -160,4 +160,4 @@ def test_a_worker_killed_mid_run_makes_the_run_incomplete_naming_it(db: Database
     # The ledger's invariants are not judged on a partial ledger (they would call the victim's XP unseen writes).
     assert not any("lost_updates" in f or "unacknowledged_writes" in f for f in result.failures_of_gates)
     manifest = read_manifest(tmp_path / "master" / "ledgers")
-    assert manifest is not None and manifest.workers[survivor]["complete"], manifest
+    assert manifest is not None and manifest.workers[survivor].complete, manifest

@@ -7,17 +7,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from loadtests.ledger_sink import LedgerSink, read_ledgers
 from loadtests.ledger_stream import (
     MANIFEST,
     MasterLedger,
     StreamingLedger,
-    StreamManifest,
     incomplete_workers,
     read_manifest,
     write_manifest,
 )
 from loadtests.record_stream import Batch
+from plsync.records import SchemaError
+from plsync.records.swarms import LedgerStreamRecord, LedgerStreamWorker
 from scenarios.ledger import LedgerEntry, Outcome
 
 ENTRIES = [LedgerEntry("level_up", 3, "PLAYER", 25, Outcome.OK, 0.0123456789, 2),
@@ -59,8 +62,9 @@ def test_the_master_writes_each_workers_ledger_and_a_manifest(tmp_path: Path) ->
     assert files == ["ledger-host-a_1.jsonl", "ledger-host_b_2.jsonl"]  # a name safe for any file system
     assert read_ledgers(tmp_path / "ledgers").counts() == {"ok": 2, "failed": 0, "unknown": 2}
     manifest = read_manifest(tmp_path / "ledgers")
-    assert manifest is not None and manifest.workers["host-a_1"] == {
-        "batches": 1, "records": 2, "final_total": 2, "complete": True}
+    assert manifest is not None and manifest.workers["host-a_1"] == LedgerStreamWorker(
+        batches=1, records=2, final_total=2, complete=True)
+    assert json.loads((tmp_path / "ledgers" / MANIFEST).read_text())["schema"] == 1  # a record of the contract
     assert incomplete_workers(tmp_path / "ledgers") == {
         "host-c_3": "quit or fell silent before its final batch (0 records in 0 batches received)"}
 
@@ -73,7 +77,13 @@ def test_a_batch_under_another_workers_name_is_not_trusted(tmp_path: Path) -> No
 
 def test_no_manifest_or_no_worker_is_never_complete(tmp_path: Path) -> None:
     assert "master" in incomplete_workers(tmp_path)
-    write_manifest(tmp_path, StreamManifest("stream"))
+    write_manifest(tmp_path, LedgerStreamRecord(mode="stream"))
     assert incomplete_workers(tmp_path) == {"master": "no worker ever connected or sent a batch"}
-    write_manifest(tmp_path, StreamManifest("local"))  # the workers wrote their own files: nothing to vouch for
+    write_manifest(tmp_path, LedgerStreamRecord(mode="local"))  # the workers wrote their own: nothing to vouch for
     assert incomplete_workers(tmp_path) == {} and (tmp_path / MANIFEST).exists()
+
+
+def test_a_manifest_outside_the_contract_is_refused_not_trusted(tmp_path: Path) -> None:
+    (tmp_path / MANIFEST).write_text(json.dumps({"schema": 1, "mode": "stream", "verdict": "complete"}))
+    with pytest.raises(SchemaError, match="verdict"):
+        incomplete_workers(tmp_path)

@@ -39,7 +39,7 @@ def test_swarm_smoke(strategy: str, transport: str, workers: int, db: Database, 
     if workers:  # the workers streamed their ledgers: the master wrote one file per worker, and vouches for each
         manifest = read_manifest(tmp_path / "ledgers")
         assert manifest is not None and len(manifest.workers) == workers, manifest
-        assert not result.incomplete_workers and all(w["complete"] for w in manifest.workers.values()), manifest
+        assert not result.incomplete_workers and all(w.complete for w in manifest.workers.values()), manifest
         assert len(list((tmp_path / "ledgers").glob("ledger-*.jsonl"))) == workers, manifest
     if transport == "direct":
         # 8 users really hold transactions open at once (psycopg2 made cooperative under gevent).
