@@ -108,6 +108,7 @@ class SwarmResult:
     p99_ms: float
     operations: dict[str, Any]
     ledger: dict[str, int]
+    ledger_entries: int
     retries: int
     deadlocks: int
     lost_xp: int
@@ -338,7 +339,8 @@ def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run
             strategy=options.strategy, workload=options.workload, transport=options.transport, users=options.users,
             workers=options.workers, run_time_s=options.run_time_s, requests=stats["requests"],
             failures=stats["failures"], rps=stats["rps"], p50_ms=stats["p50_ms"], p95_ms=stats["p95_ms"],
-            p99_ms=stats["p99_ms"], operations=stats["operations"], ledger=ledger.counts(), retries=ledger.retries(),
+            p99_ms=stats["p99_ms"], operations=stats["operations"], ledger=ledger.counts(),
+            ledger_entries=len(ledger.entries), retries=ledger.retries(),
             deadlocks=sum("DeadlockDetected" in e for e in errors), lost_xp=report.get("lost_updates").amount,
             unacknowledged_xp=report.get("unacknowledged_writes").amount,
             desynced_pairs=report.violations("desynced_pairs"), max_open_transactions=sampler.peak,

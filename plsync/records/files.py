@@ -45,6 +45,15 @@ def _soak_v1(body: dict[str, Any]) -> dict[str, Any]:
     return upgraded
 
 
+def _swarm_v1(body: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 had no ``ledger_entries``: the sum of the ledger's counts by outcome (each entry has one)."""
+    return body | {"ledger_entries": sum(body["ledger"].values())}
+
+
+def _swarms_v1(body: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [_swarm_v1(item) for item in body]
+
+
 def _with_verdict(slope: dict[str, Any]) -> dict[str, Any]:
     return slope | {"significant": slope["p_value"] is not None and slope["p_value"] < slope["alpha"]}
 
@@ -57,9 +66,9 @@ LATENCY = RunFile("latency", LatencyRecord, many=True, upgrades={0: _latency_v0}
 CONCURRENCY = RunFile("concurrency", ConcurrencyRecord, many=True, upgrades=V0)
 RECOVERY_STRESS = RunFile("recovery_stress", RecoveryStressRecord, many=True, upgrades=V0)
 ORPHANS = RunFile("orphans", OrphansRecord, upgrades=V0)
-SWARMS = RunFile("swarms", SwarmRecord, many=True, upgrades=V0)
+SWARMS = RunFile("swarms", SwarmRecord, many=True, version=2, upgrades={0: _same, 1: _swarms_v1})
 #: One swarm of ``plsync swarm``, in its strategy's folder.
-SWARM = RunFile("swarm", SwarmRecord, upgrades=V0)
+SWARM = RunFile("swarm", SwarmRecord, version=2, upgrades={0: _same, 1: _swarm_v1})
 BASELINES = RunFile("baselines", BaselinesRecord, upgrades=V0)
 #: A distributed swarm's ``ledgers/ledger_stream.json`` (the master's account of its workers' ledgers). It came
 #: after the contract: no version 0 exists to upgrade.

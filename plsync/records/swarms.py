@@ -90,6 +90,9 @@ class SwarmRecord(Record):
     p99_ms: float
     operations: dict[str, OperationStats]
     ledger: dict[str, int]
+    #: Every entry of the ledger, whatever its outcome: none means the swarm judged nothing (no operation to
+    #: lose), never a pass.
+    ledger_entries: int
     retries: int
     deadlocks: int
     lost_xp: int

@@ -55,3 +55,19 @@ def test_the_tables_say_incomplete_with_the_worker_and_why() -> None:
     complete = Console(width=400, record=True)
     complete.print(swarm_table(recorded()))
     assert "incomplete" not in complete.export_text().lower()
+
+
+def test_a_swarm_whose_ledger_is_empty_judged_nothing_and_fails_its_gate() -> None:
+    swarms = recorded()  # version 0 (before the contract): ledger_entries computed by the upgrade
+    assert [s.ledger_entries for s in swarms] == [sum(s.ledger.values()) for s in swarms] and swarms[0].ledger_entries
+    gate = next(g for g in STAGE.gates if g.field == "ledger_entries")
+    empty = swarms[0].model_copy(update={"ledger": {"ok": 0, "failed": 0, "unknown": 0}, "ledger_entries": 0})
+    assert [(o.subject, o.status) for o in gate.check("swarms", [empty, *swarms[1:]])] == [
+        (empty.strategy, "fail"), *[(s.strategy, "pass") for s in swarms[1:]]]
+
+
+def test_a_version_1_swarm_file_gets_its_ledger_entries_from_the_counts() -> None:
+    body = recorded()[1].model_dump(mode="json")
+    del body["ledger_entries"], body["incomplete_workers"]
+    upgraded = SWARMS.decode({"schema": 1, "records": [body]})[0]
+    assert upgraded.ledger_entries == sum(body["ledger"].values()) and upgraded.incomplete_workers == {}
