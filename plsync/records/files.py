@@ -18,7 +18,7 @@ from plsync.records.scenarios import MatrixCellRecord
 from plsync.records.soak import SoakPhaseRecord, SoakRecord
 from plsync.records.stability import unstable_reasons
 from plsync.records.strategies import ConcurrencyRecord, LatencyRecord
-from plsync.records.swarms import BaselinesRecord, SwarmRecord
+from plsync.records.swarms import BaselinesRecord, LedgerStreamRecord, SwarmRecord
 
 
 def _same(body: Any) -> Any:
@@ -45,6 +45,15 @@ def _soak_v1(body: dict[str, Any]) -> dict[str, Any]:
     return upgraded
 
 
+def _swarm_v1(body: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 had no ``ledger_entries``: the sum of the ledger's counts by outcome (each entry has one)."""
+    return body | {"ledger_entries": sum(body["ledger"].values())}
+
+
+def _swarms_v1(body: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [_swarm_v1(item) for item in body]
+
+
 def _with_verdict(slope: dict[str, Any]) -> dict[str, Any]:
     return slope | {"significant": slope["p_value"] is not None and slope["p_value"] < slope["alpha"]}
 
@@ -57,10 +66,13 @@ LATENCY = RunFile("latency", LatencyRecord, many=True, upgrades={0: _latency_v0}
 CONCURRENCY = RunFile("concurrency", ConcurrencyRecord, many=True, upgrades=V0)
 RECOVERY_STRESS = RunFile("recovery_stress", RecoveryStressRecord, many=True, upgrades=V0)
 ORPHANS = RunFile("orphans", OrphansRecord, upgrades=V0)
-SWARMS = RunFile("swarms", SwarmRecord, many=True, upgrades=V0)
+SWARMS = RunFile("swarms", SwarmRecord, many=True, version=2, upgrades={0: _same, 1: _swarms_v1})
 #: One swarm of ``plsync swarm``, in its strategy's folder.
-SWARM = RunFile("swarm", SwarmRecord, upgrades=V0)
+SWARM = RunFile("swarm", SwarmRecord, version=2, upgrades={0: _same, 1: _swarm_v1})
 BASELINES = RunFile("baselines", BaselinesRecord, upgrades=V0)
+#: A distributed swarm's ``ledgers/ledger_stream.json`` (the master's account of its workers' ledgers). It came
+#: after the contract: no version 0 exists to upgrade.
+LEDGER_STREAM = RunFile("ledger_stream", LedgerStreamRecord)
 MATRIX = RunFile("matrix", MatrixCellRecord, many=True, upgrades=V0)
 BENCHMARKS = RunFile("benchmarks", BenchmarkRecord, many=True, upgrades=V0)
 BENCHMARK_SCALE = RunFile("benchmark_scale", ScaleFitRecord, many=True, upgrades=V0)
@@ -70,8 +82,8 @@ SOAK_PHASES = RunFile("soak_phases", SoakPhaseRecord, many=True, upgrades=V0)
 VERDICT = RunFile("verdict", VerdictRecord, upgrades=V0)
 
 RUN_FILES: dict[str, RunFile[Any]] = {f.name: f for f in (
-    ENVIRONMENT, MIGRATE, LATENCY, CONCURRENCY, RECOVERY_STRESS, ORPHANS, SWARMS, SWARM, BASELINES, MATRIX,
-    BENCHMARKS, BENCHMARK_SCALE, BENCHMARK_SUITE, SOAK, SOAK_PHASES, VERDICT)}
+    ENVIRONMENT, MIGRATE, LATENCY, CONCURRENCY, RECOVERY_STRESS, ORPHANS, SWARMS, SWARM, BASELINES, LEDGER_STREAM,
+    MATRIX, BENCHMARKS, BENCHMARK_SCALE, BENCHMARK_SUITE, SOAK, SOAK_PHASES, VERDICT)}
 
 
 def run_file(name: str) -> RunFile[Any]:
