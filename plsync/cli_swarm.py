@@ -24,6 +24,7 @@ from plsync.options import (
 from plsync.rundir import RunDirectory
 from plsync.session import OpenSystem
 from plsync.swarm import SwarmOptions
+from plsync.swarm_remote import ExternalWorkers
 
 
 def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy", help="Repeat to run several "
@@ -49,10 +50,23 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
               compare_strategies: Annotated[bool, typer.Option("--compare-strategies")] = False,
               baselines: Annotated[bool, typer.Option("--baselines", help="Also measure pgbench and the HTTP "
                                                                           "ceiling, and report ratios")] = False,
+              master: Annotated[bool, typer.Option("--master", help="Run Locust's master only: workers on other "
+                                                   "hosts join it (--expect-workers)")] = False,
+              expect_workers: Annotated[int, typer.Option("--expect-workers", help="With --master: how many "
+                                                          "workers to wait for")] = 0,
+              master_bind_host: Annotated[str, typer.Option("--master-bind-host", help="With --master: the "
+                                                            "address workers reach")] = "0.0.0.0",
+              master_port: Annotated[int, typer.Option("--master-port", help="The master's port (both roles)")]
+              = 5557,
+              worker: Annotated[bool, typer.Option("--worker", help="Run one Locust worker for a master on "
+                                                   "--master-host; it runs what the master says")] = False,
+              master_host: Annotated[str, typer.Option("--master-host", help="With --worker: the master's "
+                                                       "address")] = "",
               runs_dir: RunsDir = Path("runs"),
               as_json: AsJson = False, database_url: DatabaseUrl = None, database: DatabaseMode = None,
               redis_url: RedisUrl = None, disposable: Disposable = False) -> None:
-    """Swarm the system with Locust; exit 1 when a threshold or an invariant fails."""
+    """Swarm the system with Locust; exit 1 when a threshold or an invariant fails, or when a worker's ledger
+    did not reach the master whole (the run is then incomplete)."""
     from loadtests.workloads import workload_named
     from plsync.errors import RunFailedError
     from plsync.records.files import BASELINES, SWARM, SWARM_READS, SWARMS
@@ -66,10 +80,16 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
     from reports.swarm import cpu_table, remedy_lines, swarm_table
     from system.strategies import strategy_names
 
+    if worker:
+        _worker(master, master_host, master_port, transport, strategies, database_url, redis_url)
+        return
     chosen = strategy_names() if compare_strategies else list(dict.fromkeys(strategies or ["coupled"]))
+    external = _external(master, expect_workers, master_bind_host, master_port, workers, chosen, transport,
+                         nemesis, baselines, database_url)
     plans = [SwarmOptions(strategy=s, workload=shape, users=users, spawn_rate=spawn_rate, run_time_s=run_time,
                           transport=transport, stages=stages, students=students, hot_students=hot_students,
-                          workers=workers, nemesis=nemesis, read_modes=tuple(read_modes or ())) for s in chosen]
+                          workers=external.count if external else workers, nemesis=nemesis,
+                          read_modes=tuple(read_modes or ())) for s in chosen]
     settings = settings_from(database_url, database, redis_url, disposable, runs_root=runs_dir)
     settings.require_shared_redis(chosen)
     run = RunDirectory.create(settings.runs_root, "swarm")
@@ -82,7 +102,9 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
              f"{plan.run_time_s}s{f', {plan.workers} workers' if plan.workers else ''}"
              f"{f', nemesis {plan.nemesis}' if plan.nemesis else ''}")
             sub = RunDirectory(run.path / plan.strategy)
-            record = run_swarm(system.env, system.config, plan, sub).record()
+            if external:
+                note(f"master: waiting for {external.count} worker(s) on {external.bind_host}:{external.port}")
+            record = run_swarm(system.env, system.config, plan, sub, external=external).record()
             sub.write_record(SWARM, record)
             results.append(record)
             sub.write_record(SWARM_READS, judge_reads(plan.strategy, sub.path / "ledgers",
@@ -119,6 +141,50 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
         gated = [f for r in judged if r.strategy != "legacy" for f in r.failures_of_gates]
         if gated:
             raise RunFailedError("swarm failed (legacy is compared, not gated):\n  " + "\n  ".join(gated))
+
+
+def _external(master: bool, expect: int, bind_host: str, port: int, workers: int, chosen: list[str],
+              transport: str, nemesis: str | None, baselines: bool, database_url: str | None
+              ) -> ExternalWorkers | None:
+    """The master's role, refused (exit 2) where it cannot work."""
+    from system.errors import ConfigurationError
+
+    if not master:
+        if expect:
+            raise ConfigurationError("--expect-workers goes with --master (local workers: --workers N)")
+        return None
+    problems = [(workers, "--workers starts workers here; --master waits for workers from other hosts"),
+                (len(chosen) > 1, "one strategy per master run: its workers quit when the run ends"),
+                (transport != "direct", "--master drives the direct transport; over HTTP run `plsync serve` on an "
+                                        "address the workers reach and plain `locust -f loadtests/http.py "
+                                        "--master` (README)"),
+                (nemesis, "the pause nemesis freezes workers it started; it has none here"),
+                (baselines, "--baselines measures on this host alone"),
+                (not database_url, "workers on other hosts need the database the master prepares: pass "
+                                   "--database-url (or PLSYNC_DATABASE_URL) of a server they can reach")]
+    for problem, message in problems:
+        if problem:
+            raise ConfigurationError(message)
+    return ExternalWorkers(expect, bind_host, port)
+
+
+def _worker(master: bool, master_host: str, port: int, transport: str, strategies: list[str] | None,
+            database_url: str | None, redis_url: str | None) -> None:
+    """One Locust worker in the foreground; exits with its code (2 before anything starts when this host lacks
+    something the master's run needs)."""
+    import os
+
+    from plsync.swarm_remote import WorkerPlan, run_worker
+    from system.errors import ConfigurationError
+
+    if master:
+        raise ConfigurationError("--master and --worker are two processes: start each on its own")
+    plan = WorkerPlan(master_host, database_url, port, transport, (strategies or [None])[0], redis_url,
+                      os.environ.get("PLSYNC_API_SECRET"))
+    note(f"worker: joining the master at {master_host}:{port} ({transport})")
+    code = run_worker(plan)
+    if code:
+        raise typer.Exit(code)
 
 
 def _baselines(system: OpenSystem, plan: SwarmOptions, run: RunDirectory) -> None:

@@ -32,18 +32,32 @@ def remedy_lines(results: list[SwarmRecord]) -> list[str]:
     return lines
 
 
+def _verdict(r: SwarmRecord) -> str:
+    """INCOMPLETE before FAIL: a run whose ledger did not all arrive judged less than it claims to."""
+    return "INCOMPLETE" if r.incomplete_workers else "pass" if not r.failures_of_gates else "FAIL"
+
+
+def incomplete_lines(results: list[SwarmRecord]) -> list[str]:
+    """One line per worker whose ledger did not reach the master whole, with why (none for a complete run)."""
+    return [f"incomplete: {r.strategy}: worker {who}: {why}; the ledger's invariants (lost and unacknowledged "
+            f"XP) were not judged" for r in results for who, why in r.incomplete_workers.items()]
+
+
 def swarm_table(results: list[SwarmRecord], title: str = "Swarm") -> Table:
     table = Table(title=title)
     for header in ("strategy", "users", "req/s", "p50 ms", "p95 ms", "p99 ms", "failed", "retries", "lost XP",
                    "desynced", "open txns", "frozen", "verdict"):
         table.add_column(header, justify="left" if header in ("strategy", "verdict") else "right", no_wrap=True)
     for r in results:
-        ok = not r.failures_of_gates
+        ok = not r.failures_of_gates and not r.incomplete_workers
         style = "green" if ok else "red"
         table.add_row(r.strategy, str(r.users), f"{r.rps:.0f}",
                       f"{r.p50_ms:.0f}", f"{r.p95_ms:.0f}", f"{r.p99_ms:.0f}", str(r.failures),
                       str(r.retries), f"[{style}]{r.lost_xp}[/]", f"[{style}]{r.desynced_pairs}[/]",
-                      str(r.max_open_transactions), _frozen(r), f"[{style}]{'pass' if ok else 'FAIL'}[/]")
+                      str(r.max_open_transactions), _frozen(r), f"[{style}]{_verdict(r)}[/]")
+    incomplete = incomplete_lines(results)
+    if incomplete:
+        table.caption = "\n".join(incomplete)
     return table
 
 
@@ -52,13 +66,13 @@ def swarm_markdown(results: list[SwarmRecord]) -> list[str]:
              "| verdict |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in results:
-        verdict = "pass" if not r.failures_of_gates else "FAIL: " + "; ".join(r.failures_of_gates)
+        verdict = _verdict(r) + (": " + "; ".join(r.failures_of_gates) if r.failures_of_gates else "")
         lines.append(f"| {r.strategy} | {r.workload} | {r.users} | {r.rps:.0f} | {r.p95_ms:.0f} | "
                      f"{r.p99_ms:.0f} | {r.failures} | {r.retries} | {r.lost_xp} | {r.desynced_pairs} "
                      f"| {verdict} |")
-    remedies = remedy_lines(results)
-    if remedies:
-        lines += ["", *[f"- {line}" for line in remedies]]
+    notes = incomplete_lines(results) + remedy_lines(results)
+    if notes:
+        lines += ["", *[f"- {line}" for line in notes]]
     return lines
 
 

@@ -19,7 +19,7 @@ from plsync.records.scenarios import MatrixCellRecord
 from plsync.records.soak import SoakPhaseRecord, SoakRecord
 from plsync.records.stability import unstable_reasons
 from plsync.records.strategies import ConcurrencyRecord, LatencyRecord
-from plsync.records.swarms import BaselinesRecord, SwarmRecord
+from plsync.records.swarms import BaselinesRecord, LedgerStreamRecord, SwarmRecord
 
 
 def _same(body: Any) -> Any:
@@ -46,6 +46,15 @@ def _soak_v1(body: dict[str, Any]) -> dict[str, Any]:
     return upgraded
 
 
+def _swarm_v1(body: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 had no ``ledger_entries``: the sum of the ledger's counts by outcome (each entry has one)."""
+    return body | {"ledger_entries": sum(body["ledger"].values())}
+
+
+def _swarms_v1(body: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [_swarm_v1(item) for item in body]
+
+
 def _with_verdict(slope: dict[str, Any]) -> dict[str, Any]:
     return slope | {"significant": slope["p_value"] is not None and slope["p_value"] < slope["alpha"]}
 
@@ -58,15 +67,18 @@ LATENCY = RunFile("latency", LatencyRecord, many=True, upgrades={0: _latency_v0}
 CONCURRENCY = RunFile("concurrency", ConcurrencyRecord, many=True, upgrades=V0)
 RECOVERY_STRESS = RunFile("recovery_stress", RecoveryStressRecord, many=True, upgrades=V0)
 ORPHANS = RunFile("orphans", OrphansRecord, upgrades=V0)
-SWARMS = RunFile("swarms", SwarmRecord, many=True, upgrades=V0)
+SWARMS = RunFile("swarms", SwarmRecord, many=True, version=2, upgrades={0: _same, 1: _swarms_v1})
 #: One swarm of ``plsync swarm``, in its strategy's folder.
-SWARM = RunFile("swarm", SwarmRecord, upgrades=V0)
+SWARM = RunFile("swarm", SwarmRecord, version=2, upgrades={0: _same, 1: _swarm_v1})
 BASELINES = RunFile("baselines", BaselinesRecord, upgrades=V0)
 #: The read checker over one swarm, beside its ``swarm.json`` (``plsync swarm``, the ``reads`` stage's swarms).
 SWARM_READS = RunFile("swarm_reads", SwarmReadsRecord)
 #: The ``reads`` stage: every strategy, transport and read mode; ``reads_system`` the system's own modes only.
 READS = RunFile("reads", ReadsRecord, many=True)
 READS_SYSTEM = RunFile("reads_system", ReadsRecord, many=True)
+#: A distributed swarm's ``ledgers/ledger_stream.json`` (the master's account of its workers' ledgers). It came
+#: after the contract: no version 0 exists to upgrade.
+LEDGER_STREAM = RunFile("ledger_stream", LedgerStreamRecord)
 MATRIX = RunFile("matrix", MatrixCellRecord, many=True, upgrades=V0)
 BENCHMARKS = RunFile("benchmarks", BenchmarkRecord, many=True, upgrades=V0)
 BENCHMARK_SCALE = RunFile("benchmark_scale", ScaleFitRecord, many=True, upgrades=V0)
@@ -77,7 +89,8 @@ VERDICT = RunFile("verdict", VerdictRecord, upgrades=V0)
 
 RUN_FILES: dict[str, RunFile[Any]] = {f.name: f for f in (
     ENVIRONMENT, MIGRATE, LATENCY, CONCURRENCY, RECOVERY_STRESS, ORPHANS, SWARMS, SWARM, BASELINES, SWARM_READS,
-    READS, READS_SYSTEM, MATRIX, BENCHMARKS, BENCHMARK_SCALE, BENCHMARK_SUITE, SOAK, SOAK_PHASES, VERDICT)}
+    READS, READS_SYSTEM, LEDGER_STREAM, MATRIX, BENCHMARKS, BENCHMARK_SCALE, BENCHMARK_SUITE, SOAK, SOAK_PHASES,
+    VERDICT)}
 
 
 def run_file(name: str) -> RunFile[Any]:

@@ -90,6 +90,9 @@ class SwarmRecord(Record):
     p99_ms: float
     operations: dict[str, OperationStats]
     ledger: dict[str, int]
+    #: Every entry of the ledger, whatever its outcome: none means the swarm judged nothing (no operation to
+    #: lose), never a pass.
+    ledger_entries: int
     retries: int
     deadlocks: int
     lost_xp: int
@@ -105,8 +108,37 @@ class SwarmRecord(Record):
     nemesis: NemesisRecord | None = None
     #: The latency and failure thresholds alone (loadtests/thresholds.py), apart from the invariants.
     threshold_failures: list[str] = Field(default_factory=list)
-    #: Violations over every invariant.
+    #: Violations over every invariant judged (an incomplete run's ledger invariants are not).
     invariant_violations: int = 0
+    #: Distributed: the workers whose ledger did not reach the master whole, with why. Non-empty, the run is
+    #: incomplete: its ledger invariants are not judged and it never passes. Files written before distributed
+    #: runs existed had no remote workers, hence the empty default.
+    incomplete_workers: dict[str, str] = Field(default_factory=dict)
+
+
+class LedgerStreamWorker(Record):
+    """What the master received of one worker's ledger."""
+
+    batches: int
+    records: int
+    #: The entry count the worker's final batch announced; None when no final batch arrived.
+    final_total: int | None
+    complete: bool
+
+
+class LedgerStreamRecord(Record):
+    """``ledgers/ledger_stream.json``, written by the master of a distributed swarm beside the ledger files it
+    collected: per worker what arrived, and which workers are incomplete with why. The swarm's verdict reads it
+    (``incomplete_workers``). The ledger files themselves are raw data (JSON lines of entries, read by the
+    invariant checker), not records of the contract."""
+
+    #: ``stream`` (the workers sent their entries to the master) or ``local`` (each wrote its own file where it
+    #: ran; the master vouches for nothing).
+    mode: str
+    workers: dict[str, LedgerStreamWorker] = Field(default_factory=dict)
+    incomplete: dict[str, str] = Field(default_factory=dict)
+    #: How long the master waited for final batches after the test stopped.
+    waited_s: float = 0.0
 
 
 class BaselinesCpu(Record):

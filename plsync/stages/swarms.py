@@ -32,4 +32,7 @@ STAGE = Stage("swarms", "a hot-spot Locust swarm per strategy, judged by ledger 
     _per_strategy("lost XP", "lost_xp", "<=", 0),
     _per_strategy("desynced pairs", "desynced_pairs", "<=", 0),
     _per_strategy("invariant violations", "invariant_violations", "<=", 0),
+    # Not exempt for legacy: a ledger that is empty, or did not arrive whole, judges nothing, whatever the strategy.
+    FieldGate("operations in the ledger", SWARMS, "ledger_entries", ">=", 1, per=("strategy",)),
+    FieldGate("every worker's ledger reached the master", SWARMS, "incomplete_workers", "empty", per=("strategy",)),
 ))

@@ -193,6 +193,8 @@ def test_the_verdict_applies_every_ran_stage_and_never_passes_what_was_not_measu
         "swarms: lost XP: the stage wrote no swarms.json",
         "swarms: desynced pairs: the stage wrote no swarms.json",
         "swarms: invariant violations: the stage wrote no swarms.json",
+        "swarms: operations in the ledger: the stage wrote no swarms.json",
+        "swarms: every worker's ledger reached the master: the stage wrote no swarms.json",
     ]
     by_stage = {(g.stage, g.status) for g in verdict.gates}
     assert ("scenarios", "not_measured") in by_stage  # not run: shown as not measured, not as a failure
