@@ -98,6 +98,8 @@ def interruption(exc: BaseException) -> BaseException | None:
 
 
 INTERRUPTED = "interrupted before the reply: the commit may or may not have happened"
+#: A read a stop cut short: what it saw is unknown; the read checker counts it among the failed reads.
+INTERRUPTED_READ = "interrupted before the reply: nothing seen"
 
 
 def ignore(_operation: str, _seconds: float, _error: BaseException | None) -> None:
@@ -120,6 +122,9 @@ class DirectClient:
             stopped = interruption(exc)
             if stopped is not None:  # not a reply: Locust's statistics get nothing, the ledger gets unknown
                 self.ctx.record(operation, user_id, xp, Outcome.UNKNOWN, elapsed, error=INTERRUPTED)
+                if history:  # in the history too: the checker explains reads with it as a write that may have landed
+                    self.ctx.record_write(write_record(operation, user_id, self.ctx.specialization,
+                                                       (wall, time.time()), None, self.strategy.name, Outcome.UNKNOWN))
                 if stopped is exc:
                     raise
                 raise stopped from exc  # the stop goes on; what its clean-up raised stays as the cause
@@ -151,8 +156,13 @@ class DirectClient:
     def read(self, rng: random.Random) -> None:
         student, mode = self.ctx.pick_student(rng), self.ctx.pick_read_mode(rng)
         began = time.time()
-        seen = self._timed("read", student, 0, lambda: self.reader.read(mode, student, self.ctx.specialization),
-                           history=False)
+        try:
+            seen = self._timed("read", student, 0, lambda: self.reader.read(mode, student, self.ctx.specialization),
+                               history=False)
+        except BaseException:  # a stop cut the read short: unknown, left out of the checker's reads and counted
+            self.ctx.record_read(ReadRecord(mode.name, student, self.ctx.specialization, began, time.time(), None,
+                                            None, Outcome.UNKNOWN, INTERRUPTED_READ))
+            raise
         ended = time.time()
         if seen is None:
             self.ctx.record_read(ReadRecord(mode.name, student, self.ctx.specialization, began, ended, None, None,
@@ -227,6 +237,9 @@ class HttpClient:
         except BaseException as exc:  # a stop mid-request, or the session itself failing: no status seen
             detail = INTERRUPTED if interruption(exc) is not None else f"{type(exc).__name__}: {exc}"[:300]
             self.ctx.record(name, user_id, xp, Outcome.UNKNOWN, time.perf_counter() - began, error=detail)
+            if wrote is not None:
+                self.ctx.record_write(write_record(name, user_id, self.ctx.specialization, (wall, time.time()), None,
+                                                   self.ctx.strategy, Outcome.UNKNOWN))
             raise
         self.ctx.record(name, user_id, xp, outcome, time.perf_counter() - began, error=error)
         if wrote is not None:
@@ -248,8 +261,14 @@ class HttpClient:
     def read(self, rng: random.Random) -> None:
         student, mode = self.ctx.pick_student(rng), self.ctx.pick_read_mode(rng)  # over HTTP: the API's reader
         began = time.time()
-        outcome, reply = self._call("get", f"/api/v1/licenses/{student}/{self.ctx.specialization}/consistency",
-                                    "read", student, 0)
+        try:
+            outcome, reply = self._call("get", f"/api/v1/licenses/{student}/{self.ctx.specialization}/consistency",
+                                        "read", student, 0)
+        except BaseException as exc:  # no reply: unknown, left out of the checker's reads and counted
+            error = INTERRUPTED_READ if interruption(exc) is not None else "the read failed"
+            self.ctx.record_read(ReadRecord(mode.name, student, self.ctx.specialization, began, time.time(), None,
+                                            None, Outcome.UNKNOWN, error))
+            raise
         progress, lic = (reply["progress_level"], reply["license_level"]) if reply is not None else (None, None)
         self.ctx.record_read(ReadRecord(mode.name, student, self.ctx.specialization, began, time.time(), progress,
                                         lic, outcome, None if reply is not None else "the read failed"))

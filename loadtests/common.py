@@ -21,6 +21,8 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 from sqlalchemy import create_engine, text
 
+from loadtests.history_stream import KIND as HISTORY_KIND
+from loadtests.history_stream import MasterHistory, StreamingHistory
 from loadtests.ledger_sink import LedgerSink, read_ledgers
 from loadtests.ledger_stream import KIND, MODES, MasterLedger, StreamingLedger, write_manifest
 from loadtests.record_stream import message_type
@@ -72,8 +74,9 @@ class SwarmContext:
     workload: Workload
     ledger: LedgerWriter
     specialization: str
-    #: What readers saw and writers moved, with their time windows (scenarios/read_history.py).
-    history: HistorySink | None = None
+    #: What readers saw and writers moved, with their time windows (scenarios/read_history.py): a file of this
+    #: process's, or, on a distributed worker, streamed to the master.
+    history: HistorySink | StreamingHistory | None = None
     read_modes: tuple[ReadMode, ...] = ()
     strategy: str = "coupled"
     #: This host's own settings, as given at start-up (a master's spawn message replaces ``options``' values).
@@ -166,17 +169,20 @@ def adopt_master_options(ctx: SwarmContext, environment: Environment, own_ledger
         ctx.specialization = opts.plsync_specialization
     ctx.workload = workload_named(opts.plsync_workload, opts.plsync_hot_students)
     ctx.read_modes, ctx.strategy = _read_modes(transport, opts.plsync_read_modes), opts.plsync_strategy
-    if ctx.history is None:
-        ctx.history = HistorySink(Path(own_ledger_dir))
     if isinstance(ctx.ledger, StreamingLedger):
         ctx.ledger.sender.start()  # a further test on the same worker: the stream goes on, numbered on
+        if isinstance(ctx.history, StreamingHistory):
+            ctx.history.sender.start()
         return
     if isinstance(ctx.ledger, LedgerSink):
         return
     runner = environment.runner
     assert isinstance(runner, WorkerRunner)
-    ctx.ledger = (StreamingLedger(runner.client_id, runner.send_message) if opts.plsync_ledger_mode == "stream"
-                  else LedgerSink(Path(own_ledger_dir)))
+    if opts.plsync_ledger_mode == "stream":
+        ctx.ledger = StreamingLedger(runner.client_id, runner.send_message)
+        ctx.history = StreamingHistory(runner.client_id, runner.send_message)
+    else:
+        ctx.ledger, ctx.history = LedgerSink(Path(own_ledger_dir)), HistorySink(Path(own_ledger_dir))
 
 
 def stats_summary(environment: Environment) -> dict[str, Any]:
@@ -210,6 +216,10 @@ def register_lifecycle(environment_holder: dict[str, SwarmContext | None], trans
             ledger = master["ledger"] = MasterLedger(Path(opts.plsync_ledger_dir))
             runner.register_message(message_type(KIND), ledger.on_message)
             environment.events.worker_connect.add_listener(ledger.connected)
+            # The history beside the ledger, where the read checker reads it; waited for, and judged, with it.
+            history = ledger.companions[message_type(HISTORY_KIND)] = MasterHistory(Path(opts.plsync_ledger_dir))
+            runner.register_message(message_type(HISTORY_KIND), history.on_message)
+            environment.events.worker_connect.add_listener(history.connected)
         if isinstance(runner, WorkerRunner) and opts is not None:
             environment_holder["own_ledger_dir"] = opts.plsync_ledger_dir
             # The master names workers by Locust's id: say it here, where whoever started this worker can see it.
@@ -227,6 +237,8 @@ def register_lifecycle(environment_holder: dict[str, SwarmContext | None], trans
         # Every user has ended (Locust joined their greenlets): the worker's last entries are in the buffer.
         if ctx is not None and isinstance(ctx.ledger, StreamingLedger):
             ctx.ledger.finish(ctx.refused)
+        if ctx is not None and isinstance(ctx.history, StreamingHistory):
+            ctx.history.finish(ctx.refused)
 
     @events.quitting.add_listener
     def on_quitting(environment: Environment, **_kw: Any) -> None:

@@ -100,7 +100,8 @@ class History:
             self.writes.append(record)
 
 
-def _line(record: ReadRecord | WriteRecord) -> str:
+def history_line(record: ReadRecord | WriteRecord) -> str:
+    """One record as a line of a history file (also the row a worker streams to its master)."""
     kind = "read" if isinstance(record, ReadRecord) else "write"
     return json.dumps({"kind": kind, **asdict(record)}) + "\n"
 
@@ -116,11 +117,11 @@ class HistorySink:
 
     def read(self, record: ReadRecord) -> None:
         with self._lock:
-            self._file.write(_line(record))
+            self._file.write(history_line(record))
 
     def write(self, record: WriteRecord) -> None:
         with self._lock:
-            self._file.write(_line(record))
+            self._file.write(history_line(record))
 
     def close(self) -> None:
         self._file.close()

@@ -214,3 +214,20 @@ def test_http_call_cut_short_is_recorded_as_unknown() -> None:
     user.kill(block=True, timeout=5)
     [entry] = recorder.ledger.entries
     assert entry.outcome is Outcome.UNKNOWN and entry.operation == "level_up" and entry.error == INTERRUPTED
+
+
+def test_a_read_and_a_write_cut_short_go_into_the_history_as_unknown() -> None:
+    recorder = FakeRecorder([1], modes=("api",), strategy="coupled")
+    session = _HangingSession()
+    session.get = session.post  # type: ignore[attr-defined]
+    client = HttpClient(session, recorder, lambda: "token")
+    for call in (client.level_up, client.read):
+        user = gevent.spawn(call, random.Random(3))
+        gevent.sleep(0.1)
+        user.kill(block=True, timeout=5)
+    (write,) = recorder.history.writes
+    assert (write.operation, write.outcome, write.progress_to) == ("level_up", Outcome.UNKNOWN, None)
+    (read,) = recorder.history.reads
+    assert (read.mode, read.outcome, read.progress_level) == ("api", Outcome.UNKNOWN, None)
+    verdict = check_reads(recorder.history.reads, recorder.history.writes).mode("api")
+    assert verdict is not None and (verdict.reads, verdict.failed_reads) == (0, 1)  # counted, left out
