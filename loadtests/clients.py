@@ -13,12 +13,21 @@ import json
 import random
 import time
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any, Protocol
 
 from scenarios.ledger import Outcome, outcome_of
-from system.services.coupler import ProgressLicenseCoupler
+from scenarios.read_history import ReadRecord, WriteRecord, writer_transactions
+from scenarios.read_modes import DirectReader, ReadMode
 from system.services.sync_service import ProgressLicenseSyncService
-from system.services.types import AdvanceLicenseRequest, Direction, LevelUpRequest
+from system.services.types import (
+    AdvanceLicenseRequest,
+    Direction,
+    LevelUpRequest,
+    LevelUpResult,
+    LicenseResult,
+    SyncResult,
+)
 from system.strategies import Strategy
 
 #: (operation name, seconds, exception or None): Locust's request event, or a no-op in tests.
@@ -28,11 +37,45 @@ Report = Callable[[str, float, BaseException | None], None]
 class Recorder(Protocol):
     specialization: str
     staff_id: int
+    strategy: str
 
     def pick_student(self, rng: random.Random) -> int: ...
 
+    def pick_read_mode(self, rng: random.Random) -> ReadMode: ...
+
     def record(self, operation: str, user_id: int, xp: int, outcome: Outcome, latency_s: float,
                attempts: int = 1, error: str | None = None) -> None: ...
+
+    def record_read(self, record: ReadRecord) -> None: ...
+
+    def record_write(self, record: WriteRecord) -> None: ...
+
+
+def write_record(operation: str, user_id: int, specialization: str, window: tuple[float, float], result: object,
+                 strategy: str, outcome: Outcome = Outcome.OK) -> WriteRecord:
+    """What a write moved, from what its result says; levels None when it failed or the result is unknown.
+
+    A level-up's result names progress before and after and the license after; a license advance's the
+    license before and after and progress after (its progress before is taken as the license's before:
+    the writer of an in-step pair); a sync the side it wrote, before and after, the other side being
+    the level it copied.
+    """
+    began, ended = window
+    levels: tuple[int | None, int | None, int | None, int | None] = (None, None, None, None)
+    first = "license" if operation == "advance_license" else "progress"
+    if isinstance(result, LevelUpResult):
+        levels = (result.previous_level, result.level, None, result.license_level)
+    elif isinstance(result, LicenseResult):
+        levels = (result.previous_level, result.progress_level, result.previous_level, result.level)
+    elif isinstance(result, SyncResult):
+        if result.direction is Direction.PROGRESS_TO_LICENSE:
+            levels = (result.level_after, result.level_after, result.level_before, result.level_after)
+        else:
+            levels = (result.level_before, result.level_after, result.level_after, result.level_after)
+    # A sync is one transaction under every strategy; a level-up or an advance is two under legacy (its hook).
+    transactions = 1 if isinstance(result, SyncResult) or operation == "sync" else writer_transactions(strategy)
+    return WriteRecord(operation, user_id, specialization, began, ended, *levels,
+                       transactions=transactions, outcome=outcome, first_side=first)
 
 
 class SystemClient(Protocol):
@@ -55,6 +98,8 @@ def interruption(exc: BaseException) -> BaseException | None:
 
 
 INTERRUPTED = "interrupted before the reply: the commit may or may not have happened"
+#: A read a stop cut short: what it saw is unknown; the read checker counts it among the failed reads.
+INTERRUPTED_READ = "interrupted before the reply: nothing seen"
 
 
 def ignore(_operation: str, _seconds: float, _error: BaseException | None) -> None:
@@ -64,9 +109,12 @@ def ignore(_operation: str, _seconds: float, _error: BaseException | None) -> No
 class DirectClient:
     def __init__(self, strategy: Strategy, ctx: Recorder, report: Report = ignore) -> None:
         self.strategy, self.ctx, self.report = strategy, ctx, report
+        self.reader = DirectReader(strategy.db)
 
-    def _timed(self, operation: str, user_id: int, xp: int, call: Callable[[], Any]) -> None:
-        began = time.perf_counter()
+    def _timed(self, operation: str, user_id: int, xp: int, call: Callable[[], Any], *,
+               history: bool = True) -> Any:
+        """Run, time, report and record the call; the result, or None when it raised."""
+        began, wall = time.perf_counter(), time.time()
         try:
             result = call()
         except BaseException as exc:
@@ -74,16 +122,26 @@ class DirectClient:
             stopped = interruption(exc)
             if stopped is not None:  # not a reply: Locust's statistics get nothing, the ledger gets unknown
                 self.ctx.record(operation, user_id, xp, Outcome.UNKNOWN, elapsed, error=INTERRUPTED)
+                if history:  # in the history too: the checker explains reads with it as a write that may have landed
+                    self.ctx.record_write(write_record(operation, user_id, self.ctx.specialization,
+                                                       (wall, time.time()), None, self.strategy.name, Outcome.UNKNOWN))
                 if stopped is exc:
                     raise
                 raise stopped from exc  # the stop goes on; what its clean-up raised stays as the cause
             self.report(operation, elapsed, exc)
             error = f"{type(exc).__name__}: {exc}"[:300]
             self.ctx.record(operation, user_id, xp, outcome_of(exc), elapsed, error=error)
-            return
+            if history:
+                self.ctx.record_write(write_record(operation, user_id, self.ctx.specialization,
+                                                   (wall, time.time()), None, self.strategy.name, outcome_of(exc)))
+            return None
         elapsed = time.perf_counter() - began
         self.report(operation, elapsed, None)
         self.ctx.record(operation, user_id, xp, Outcome.OK, elapsed, getattr(result, "attempts", 1))
+        if history:
+            self.ctx.record_write(write_record(operation, user_id, self.ctx.specialization, (wall, time.time()),
+                                               result, self.strategy.name))
+        return result
 
     def level_up(self, rng: random.Random) -> None:
         student, xp = self.ctx.pick_student(rng), rng.randint(5, 50)
@@ -96,14 +154,22 @@ class DirectClient:
                     lambda: self.strategy.sync(student, self.ctx.specialization, Direction.PROGRESS_TO_LICENSE))
 
     def read(self, rng: random.Random) -> None:
-        student = self.ctx.pick_student(rng)
-
-        def consistency() -> object:
-            with self.strategy.db.transaction() as session:
-                return ProgressLicenseCoupler(lock_rows=False).validate_consistency(
-                    session=session, user_id=student, specialization=self.ctx.specialization)
-
-        self._timed("read", student, 0, consistency)
+        student, mode = self.ctx.pick_student(rng), self.ctx.pick_read_mode(rng)
+        began = time.time()
+        try:
+            seen = self._timed("read", student, 0, lambda: self.reader.read(mode, student, self.ctx.specialization),
+                               history=False)
+        except BaseException:  # a stop cut the read short: unknown, left out of the checker's reads and counted
+            self.ctx.record_read(ReadRecord(mode.name, student, self.ctx.specialization, began, time.time(), None,
+                                            None, Outcome.UNKNOWN, INTERRUPTED_READ))
+            raise
+        ended = time.time()
+        if seen is None:
+            self.ctx.record_read(ReadRecord(mode.name, student, self.ctx.specialization, began, ended, None, None,
+                                            Outcome.UNKNOWN, "the read failed"))
+        else:
+            self.ctx.record_read(ReadRecord(mode.name, student, self.ctx.specialization, began, ended,
+                                            seen.progress_level, seen.license_level))
 
     def advance_license(self, rng: random.Random) -> None:
         student, level = self.ctx.pick_student(rng), rng.randint(1, 3)
@@ -115,7 +181,7 @@ class DirectClient:
             with self.strategy.db.transaction() as session:
                 return ProgressLicenseSyncService().auto_sync_all(session=session, dry_run=True)
 
-        self._timed("bulk_sync_dry_run", 0, 0, dry_run)
+        self._timed("bulk_sync_dry_run", 0, 0, dry_run, history=False)
 
 
 #: The error of a 503 the API sends when it sheds load: the request was refused before it ran.
@@ -146,13 +212,18 @@ class HttpClient:
     def __init__(self, session: Any, ctx: Recorder, token: Callable[[], str]) -> None:
         self.session, self.ctx, self.token = session, ctx, token  # a callable: tokens expire, long runs renew
 
-    def _call(self, method: str, path: str, name: str, user_id: int, xp: int, body: dict[str, Any] | None = None
-              ) -> None:
-        began = time.perf_counter()
+    def _call(self, method: str, path: str, name: str, user_id: int, xp: int, body: dict[str, Any] | None = None,
+              *, wrote: type | None = None) -> tuple[Outcome, Any]:
+        """Send, judge and record the request; (outcome, the reply's JSON when it succeeded).
+
+        ``wrote``: the result type the reply carries when the call is a write the history records.
+        """
+        began, wall = time.perf_counter(), time.time()
         kwargs: dict[str, Any] = {"headers": {"Authorization": f"Bearer {self.token()}"}, "name": name,
                                   "catch_response": True}
         if body is not None:
             kwargs["json"] = body
+        reply: Any = None
         try:
             with getattr(self.session, method)(path, **kwargs) as response:
                 status = response.status_code or 0
@@ -161,16 +232,26 @@ class HttpClient:
                 if outcome is not Outcome.OK:
                     error = f"HTTP {response.status_code}: {(response.text or '')[:200]}"
                     response.failure(error)
+                else:
+                    reply = response.json()
         except BaseException as exc:  # a stop mid-request, or the session itself failing: no status seen
             detail = INTERRUPTED if interruption(exc) is not None else f"{type(exc).__name__}: {exc}"[:300]
             self.ctx.record(name, user_id, xp, Outcome.UNKNOWN, time.perf_counter() - began, error=detail)
+            if wrote is not None:
+                self.ctx.record_write(write_record(name, user_id, self.ctx.specialization, (wall, time.time()), None,
+                                                   self.ctx.strategy, Outcome.UNKNOWN))
             raise
         self.ctx.record(name, user_id, xp, outcome, time.perf_counter() - began, error=error)
+        if wrote is not None:
+            result = None if reply is None else wrote(**{f.name: reply[f.name] for f in fields(wrote)})
+            self.ctx.record_write(write_record(name, user_id, self.ctx.specialization, (wall, time.time()), result,
+                                               self.ctx.strategy, outcome))
+        return outcome, reply
 
     def level_up(self, rng: random.Random) -> None:
         student, xp = self.ctx.pick_student(rng), rng.randint(5, 50)
         self._call("post", f"/api/v1/progress/{student}/{self.ctx.specialization}/level-up", "level_up", student, xp,
-                   {"xp": xp, "sessions": 1, "reason": "swarm level-up"})
+                   {"xp": xp, "sessions": 1, "reason": "swarm level-up"}, wrote=LevelUpResult)
 
     def sync(self, rng: random.Random) -> None:
         student = self.ctx.pick_student(rng)
@@ -178,13 +259,24 @@ class HttpClient:
                    {"specialization": self.ctx.specialization})
 
     def read(self, rng: random.Random) -> None:
-        student = self.ctx.pick_student(rng)
-        self._call("get", f"/api/v1/licenses/{student}/{self.ctx.specialization}/consistency", "read", student, 0)
+        student, mode = self.ctx.pick_student(rng), self.ctx.pick_read_mode(rng)  # over HTTP: the API's reader
+        began = time.time()
+        try:
+            outcome, reply = self._call("get", f"/api/v1/licenses/{student}/{self.ctx.specialization}/consistency",
+                                        "read", student, 0)
+        except BaseException as exc:  # no reply: unknown, left out of the checker's reads and counted
+            error = INTERRUPTED_READ if interruption(exc) is not None else "the read failed"
+            self.ctx.record_read(ReadRecord(mode.name, student, self.ctx.specialization, began, time.time(), None,
+                                            None, Outcome.UNKNOWN, error))
+            raise
+        progress, lic = (reply["progress_level"], reply["license_level"]) if reply is not None else (None, None)
+        self.ctx.record_read(ReadRecord(mode.name, student, self.ctx.specialization, began, time.time(), progress,
+                                        lic, outcome, None if reply is not None else "the read failed"))
 
     def advance_license(self, rng: random.Random) -> None:
         student = self.ctx.pick_student(rng)
         self._call("post", f"/api/v1/licenses/{student}/{self.ctx.specialization}/advance", "advance_license",
-                   student, 0, {"target_level": rng.randint(1, 3), "reason": "swarm admin"})
+                   student, 0, {"target_level": rng.randint(1, 3), "reason": "swarm admin"}, wrote=LicenseResult)
 
     def bulk_sync_dry_run(self, rng: random.Random) -> None:
         self._call("post", "/api/v1/licenses/admin/sync/all", "bulk_sync_dry_run", 0, 0, {"dry_run": True})

@@ -21,13 +21,18 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 from sqlalchemy import create_engine, text
 
+from loadtests.history_stream import KIND as HISTORY_KIND
+from loadtests.history_stream import MasterHistory, StreamingHistory
 from loadtests.ledger_sink import LedgerSink, read_ledgers
 from loadtests.ledger_stream import KIND, MODES, MasterLedger, StreamingLedger, write_manifest
 from loadtests.record_stream import message_type
 from loadtests.workloads import Workload, workload_named
 from plsync.records.swarms import LedgerStreamRecord
 from scenarios.ledger import LedgerEntry, Outcome
+from scenarios.read_history import HistorySink, ReadRecord, WriteRecord
+from scenarios.read_modes import ReadMode, modes_for_transport
 from system.config import parse_database_url
+from system.errors import ConfigurationError
 
 
 @events.init_command_line_parser.add_listener
@@ -49,6 +54,9 @@ def add_arguments(parser: Any) -> None:
                              "worker writes its own, on a disk the master must share)")
     parser.add_argument("--plsync-stats-out", default=env("PLSYNC_STATS_OUT"), help="JSON summary path")
     parser.add_argument("--plsync-pool-size", type=int, default=int(env("PLSYNC_POOL_SIZE", "0")))
+    parser.add_argument("--plsync-read-modes", default=env("PLSYNC_READ_MODES", ""),
+                        help="Comma-separated read modes the read operation rotates through (default: every "
+                             "mode of the transport)")
 
 
 class LedgerWriter(Protocol):
@@ -66,6 +74,11 @@ class SwarmContext:
     workload: Workload
     ledger: LedgerWriter
     specialization: str
+    #: What readers saw and writers moved, with their time windows (scenarios/read_history.py): a file of this
+    #: process's, or, on a distributed worker, streamed to the master.
+    history: HistorySink | StreamingHistory | None = None
+    read_modes: tuple[ReadMode, ...] = ()
+    strategy: str = "coupled"
     #: This host's own settings, as given at start-up (a master's spawn message replaces ``options``' values).
     database_url: str = ""
     redis_url: str | None = None
@@ -85,6 +98,17 @@ class SwarmContext:
                attempts: int = 1, error: str | None = None) -> None:
         self.ledger.record(LedgerEntry(operation, user_id, self.specialization, xp, outcome, latency_s, attempts,
                                        error))
+
+    def pick_read_mode(self, rng: random.Random) -> ReadMode:
+        return rng.choice(self.read_modes)
+
+    def record_read(self, record: ReadRecord) -> None:
+        if self.history is not None:
+            self.history.read(record)
+
+    def record_write(self, record: WriteRecord) -> None:
+        if self.history is not None:
+            self.history.write(record)
 
 
 def _population(database_url: str, specialization: str) -> tuple[list[int], int]:
@@ -112,20 +136,31 @@ class _Pending:
         pass
 
 
-def build_context(environment: Environment) -> SwarmContext | None:
+def _read_modes(transport: str, names: str) -> tuple[ReadMode, ...]:
+    try:
+        return tuple(modes_for_transport(transport, [m for m in names.split(",") if m] or None))
+    except ConfigurationError as exc:
+        raise SystemExit(f"plsync: {exc}") from None
+
+
+def build_context(environment: Environment, transport: str = "direct") -> SwarmContext | None:
     if isinstance(environment.runner, MasterRunner):
         return None  # the master runs no users
     opts = environment.parsed_options
     if not opts.plsync_database_url:
         raise SystemExit("plsync: set PLSYNC_DATABASE_URL or --plsync-database-url (e.g. from `plsync db up`)")
     students, staff = _population(opts.plsync_database_url, opts.plsync_specialization)
-    ledger: LedgerWriter = _Pending() if _is_worker(environment) else LedgerSink(Path(opts.plsync_ledger_dir))
+    worker = _is_worker(environment)
+    ledger: LedgerWriter = _Pending() if worker else LedgerSink(Path(opts.plsync_ledger_dir))
+    history = None if worker else HistorySink(Path(opts.plsync_ledger_dir))
     return SwarmContext(opts, students, staff, workload_named(opts.plsync_workload, opts.plsync_hot_students),
-                        ledger, opts.plsync_specialization, opts.plsync_database_url, opts.plsync_redis_url,
-                        opts.plsync_api_secret)
+                        ledger, opts.plsync_specialization, history,
+                        _read_modes(transport, opts.plsync_read_modes), opts.plsync_strategy,
+                        opts.plsync_database_url, opts.plsync_redis_url, opts.plsync_api_secret)
 
 
-def adopt_master_options(ctx: SwarmContext, environment: Environment, own_ledger_dir: str) -> None:
+def adopt_master_options(ctx: SwarmContext, environment: Environment, own_ledger_dir: str,
+                         transport: str = "direct") -> None:
     """On a worker at each test's start: the workload and the ledger's way as the master says (its options have
     just replaced this worker's), the database this worker was started with."""
     opts = environment.parsed_options
@@ -133,15 +168,21 @@ def adopt_master_options(ctx: SwarmContext, environment: Environment, own_ledger
         ctx.students, ctx.staff_id = _population(ctx.database_url, opts.plsync_specialization)
         ctx.specialization = opts.plsync_specialization
     ctx.workload = workload_named(opts.plsync_workload, opts.plsync_hot_students)
+    ctx.read_modes, ctx.strategy = _read_modes(transport, opts.plsync_read_modes), opts.plsync_strategy
     if isinstance(ctx.ledger, StreamingLedger):
         ctx.ledger.sender.start()  # a further test on the same worker: the stream goes on, numbered on
+        if isinstance(ctx.history, StreamingHistory):
+            ctx.history.sender.start()
         return
     if isinstance(ctx.ledger, LedgerSink):
         return
     runner = environment.runner
     assert isinstance(runner, WorkerRunner)
-    ctx.ledger = (StreamingLedger(runner.client_id, runner.send_message) if opts.plsync_ledger_mode == "stream"
-                  else LedgerSink(Path(own_ledger_dir)))
+    if opts.plsync_ledger_mode == "stream":
+        ctx.ledger = StreamingLedger(runner.client_id, runner.send_message)
+        ctx.history = StreamingHistory(runner.client_id, runner.send_message)
+    else:
+        ctx.ledger, ctx.history = LedgerSink(Path(own_ledger_dir)), HistorySink(Path(own_ledger_dir))
 
 
 def stats_summary(environment: Environment) -> dict[str, Any]:
@@ -162,19 +203,23 @@ def stats_summary(environment: Environment) -> dict[str, Any]:
                        for e in stats.errors.values()]}
 
 
-def register_lifecycle(environment_holder: dict[str, SwarmContext | None]) -> None:
+def register_lifecycle(environment_holder: dict[str, SwarmContext | None], transport: str = "direct") -> None:
     """Hook the context into Locust's init, and the summary and ledger flush into its shutdown."""
 
     master: dict[str, MasterLedger] = {}
 
     @events.init.add_listener
     def on_init(environment: Environment, **_kw: Any) -> None:
-        environment_holder["ctx"] = build_context(environment)
+        environment_holder["ctx"] = build_context(environment, transport)
         runner, opts = environment.runner, environment.parsed_options
         if isinstance(runner, MasterRunner) and opts is not None and opts.plsync_ledger_mode == "stream":
             ledger = master["ledger"] = MasterLedger(Path(opts.plsync_ledger_dir))
             runner.register_message(message_type(KIND), ledger.on_message)
             environment.events.worker_connect.add_listener(ledger.connected)
+            # The history beside the ledger, where the read checker reads it; waited for, and judged, with it.
+            history = ledger.companions[message_type(HISTORY_KIND)] = MasterHistory(Path(opts.plsync_ledger_dir))
+            runner.register_message(message_type(HISTORY_KIND), history.on_message)
+            environment.events.worker_connect.add_listener(history.connected)
         if isinstance(runner, WorkerRunner) and opts is not None:
             environment_holder["own_ledger_dir"] = opts.plsync_ledger_dir
             # The master names workers by Locust's id: say it here, where whoever started this worker can see it.
@@ -184,7 +229,7 @@ def register_lifecycle(environment_holder: dict[str, SwarmContext | None]) -> No
     def on_test_start(environment: Environment, **_kw: Any) -> None:
         ctx = environment_holder.get("ctx")
         if ctx is not None and _is_worker(environment):
-            adopt_master_options(ctx, environment, environment_holder["own_ledger_dir"])
+            adopt_master_options(ctx, environment, environment_holder["own_ledger_dir"], transport)
 
     @events.test_stop.add_listener
     def on_test_stop(environment: Environment, **_kw: Any) -> None:
@@ -192,12 +237,16 @@ def register_lifecycle(environment_holder: dict[str, SwarmContext | None]) -> No
         # Every user has ended (Locust joined their greenlets): the worker's last entries are in the buffer.
         if ctx is not None and isinstance(ctx.ledger, StreamingLedger):
             ctx.ledger.finish(ctx.refused)
+        if ctx is not None and isinstance(ctx.history, StreamingHistory):
+            ctx.history.finish(ctx.refused)
 
     @events.quitting.add_listener
     def on_quitting(environment: Environment, **_kw: Any) -> None:
         ctx = environment_holder.get("ctx")
         if ctx is not None:
             ctx.ledger.close()
+            if ctx.history is not None:
+                ctx.history.close()
         runner, opts = environment.runner, environment.parsed_options
         if "ledger" in master:
             # Before the summary: the workers' last statistics reports arrive during the same wait.

@@ -22,7 +22,7 @@ from loadtests.shapes import StagesShape  # noqa: F401  (Locust picks the shape 
 from system.api.tokens import TokenCodec
 
 HOLDER: dict[str, Any] = {}
-register_lifecycle(HOLDER)
+register_lifecycle(HOLDER, "http")
 
 
 @events.init.add_listener

@@ -60,6 +60,9 @@ class MasterLedger:
         self.collector = StreamCollector(KIND, self._write)
         self._files: dict[str, IO[str]] = {}
         self.waited_s = 0.0
+        #: Further kinds the workers stream on the same channel (the read/write history): waited for with the
+        #: ledger, and a worker whose stream of them is incomplete is incomplete in the manifest.
+        self.companions: dict[str, Any] = {}
 
     def _write(self, worker: str, rows: list[Any]) -> None:
         handle = self._files.get(worker)
@@ -86,18 +89,26 @@ class MasterLedger:
     def finish(self, runner: Any, stop_timeout_s: float, on_stats: Any) -> None:
         """Wait (bounded) for every known worker's final batch, then write the manifest."""
 
+        collectors = [self.collector] + [c.collector for c in self.companions.values()]
+
         def settled() -> bool:
             clients = getattr(runner, "clients", {})
-            for worker, stream in self.collector.workers.items():
-                # locust.runners.STATE_MISSING, by value: importing Locust here would monkey-patch the harness.
-                gone = worker not in clients or clients[worker].state == "missing"
-                if stream.final_total is None and not stream.quit and not gone:
-                    return False
+            for collector in collectors:
+                for worker, stream in collector.workers.items():
+                    # locust.runners.STATE_MISSING, by value: importing Locust here would monkey-patch the harness.
+                    gone = worker not in clients or clients[worker].state == "missing"
+                    if stream.final_total is None and not stream.quit and not gone:
+                        return False
             return True
 
-        self.waited_s = drain(runner.server, {message_type(KIND): self.handle}, settled,
-                              self.collector.worker_quit, on_stats, stop_timeout_s + FINAL_WAIT_MARGIN_S,
-                              known=lambda: [w for w, st in self.collector.workers.items() if st.final_total is None])
+        def gone(worker: str) -> None:
+            for collector in collectors:
+                collector.worker_quit(worker)
+
+        handlers = {message_type(KIND): self.handle} | {t: c.handle for t, c in self.companions.items()}
+        self.waited_s = drain(runner.server, handlers, settled, gone, on_stats, stop_timeout_s + FINAL_WAIT_MARGIN_S,
+                              known=lambda: sorted({w for c in collectors for w, st in c.workers.items()
+                                                    if st.final_total is None}))
         self.close()
 
     def close(self) -> None:
@@ -105,7 +116,12 @@ class MasterLedger:
         for handle in self._files.values():
             handle.close()
         self._files.clear()
-        write_manifest(self.directory, manifest_of(self.collector, self.waited_s))
+        manifest = manifest_of(self.collector, self.waited_s)
+        for companion in self.companions.values():
+            for worker, why in companion.close().items():
+                manifest.incomplete[worker] = f"{manifest.incomplete[worker]}; {why}" if worker in manifest.incomplete \
+                    else why
+        write_manifest(self.directory, manifest)
 
 
 def manifest_of(collector: StreamCollector, waited_s: float) -> LedgerStreamRecord:

@@ -32,6 +32,8 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in (
              {"sync": 8, "level_up": 2}, hot_students=5),
     Workload("mixed", "mostly level-ups and reads, some admin license advances, an occasional bulk sync",
              {"level_up": 60, "read": 30, "advance_license": 8, "bulk_sync_dry_run": 2}),
+    Workload("read_heavy", "half reads of the pair (in every chosen read mode), half level-ups, on 10 hot students",
+             {"read": 1, "level_up": 1}, hot_students=10),
 )}
 
 

@@ -29,8 +29,13 @@ from plsync.swarm_remote import ExternalWorkers
 
 def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy", help="Repeat to run several "
                                                                        "side by side; default coupled")] = None,
-              shape: Annotated[str, typer.Option("--shape", help="uniform, hotspot, sync_storm or mixed")]
+              shape: Annotated[str, typer.Option("--shape", "--workload",
+                                                 help="uniform, hotspot, sync_storm, mixed or read_heavy")]
               = "hotspot",
+              read_modes: Annotated[list[str] | None, typer.Option(
+                  "--read-mode", help="Repeat: the read modes the reads rotate through (direct: two_statements, "
+                                      "one_statement, repeatable_read, service; http: api); default every mode of "
+                                      "the transport")] = None,
               stages: Annotated[str, typer.Option("--stages", help="steady, ramp or spike")] = "steady",
               users: Annotated[int, typer.Option("--users")] = 64,
               spawn_rate: Annotated[float, typer.Option("--spawn-rate")] = 64,
@@ -62,11 +67,16 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
               redis_url: RedisUrl = None, disposable: Disposable = False) -> None:
     """Swarm the system with Locust; exit 1 when a threshold or an invariant fails, or when a worker's ledger
     did not reach the master whole (the run is then incomplete)."""
+    from loadtests.workloads import workload_named
     from plsync.errors import RunFailedError
-    from plsync.records.files import BASELINES, SWARM, SWARMS
+    from plsync.records.files import BASELINES, SWARM, SWARM_READS, SWARMS
+    from plsync.records.reads import SwarmReadsRecord
+    from plsync.records.swarms import SwarmRecord
     from plsync.safety import require_disposable
     from plsync.session import open_system
     from plsync.swarm import run_swarm
+    from plsync.swarm_reads import judge_reads
+    from reports.reads import reads_table
     from reports.swarm import cpu_table, remedy_lines, swarm_table
     from system.strategies import strategy_names
 
@@ -78,11 +88,13 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
                          nemesis, baselines, database_url)
     plans = [SwarmOptions(strategy=s, workload=shape, users=users, spawn_rate=spawn_rate, run_time_s=run_time,
                           transport=transport, stages=stages, students=students, hot_students=hot_students,
-                          workers=external.count if external else workers, nemesis=nemesis) for s in chosen]
+                          workers=external.count if external else workers, nemesis=nemesis,
+                          read_modes=tuple(read_modes or ())) for s in chosen]
     settings = settings_from(database_url, database, redis_url, disposable, runs_root=runs_dir)
     settings.require_shared_redis(chosen)
     run = RunDirectory.create(settings.runs_root, "swarm")
-    results = []
+    results: list[SwarmRecord] = []
+    reads: list[SwarmReadsRecord] = []
     with open_system(settings, with_redis=True, demo_data=False) as system:
         require_disposable(system.env, "replace the data with a swarm population")
         for plan in plans:
@@ -95,6 +107,9 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
             record = run_swarm(system.env, system.config, plan, sub, external=external).record()
             sub.write_record(SWARM, record)
             results.append(record)
+            sub.write_record(SWARM_READS, judge_reads(plan.strategy, sub.path / "ledgers",
+                                                      workload_reads="read" in workload_named(plan.workload).weights))
+            reads.append(sub.read_record(SWARM_READS))
         if baselines:
             _baselines(system, plans[0], run)
     run.write_record(SWARMS, results)
@@ -105,6 +120,10 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
                                        f"{f', nemesis {nemesis}' if nemesis else ''}"))
         for line in remedy_lines(results):
             say(line)
+        if any(r.rows for r in reads):
+            out.print(reads_table(reads, results))
+        for line in (n for r in reads for n in r.not_measured):
+            say(f"not measured: {line}")
         cpu = cpu_table(results)
         if cpu is not None:
             out.print(cpu)
@@ -114,11 +133,12 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
             for table in baselines_table(run.read_record(BASELINES)):
                 out.print(table)
         say(f"results: {run.path}")
-    failed = [f"{r.strategy}: {f}" for r in results for f in r.failures_of_gates]
+    judged: list[SwarmRecord | SwarmReadsRecord] = [*results, *reads]
+    failed = [f"{r.strategy}: {f}" for r in judged for f in r.failures_of_gates]
     if failed and not compare_strategies:
         raise RunFailedError("swarm failed:\n  " + "\n  ".join(failed))
     if compare_strategies:
-        gated = [f for r in results if r.strategy != "legacy" for f in r.failures_of_gates]
+        gated = [f for r in judged if r.strategy != "legacy" for f in r.failures_of_gates]
         if gated:
             raise RunFailedError("swarm failed (legacy is compared, not gated):\n  " + "\n  ".join(gated))
 

@@ -43,6 +43,7 @@ from plsync.rundir import RunDirectory, to_jsonable
 from plsync.swarm_remote import ExternalWorkers
 from scenarios.freezer import SWARM_NEMESES, PauseNemesis
 from scenarios.invariants import check_invariants
+from scenarios.read_modes import modes_for_transport
 from system.config import SystemConfig
 from system.db import Database
 from system.errors import ConfigurationError
@@ -67,6 +68,9 @@ class SwarmOptions:
     specialization: str = "PLAYER"
     #: A fault injected during the run (``SWARM_NEMESES``), or None.
     nemesis: str | None = None
+    #: The read modes the read operation rotates through (scenarios/read_modes.py); empty: every mode of the
+    #: transport.
+    read_modes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         strategy_class(self.strategy)
@@ -80,6 +84,7 @@ class SwarmOptions:
         stages_named(self.stages)
         if self.transport not in ("direct", "http"):
             raise ConfigurationError(f"unknown transport {self.transport!r} (direct or http)")
+        modes_for_transport(self.transport, list(self.read_modes) or None)
         if self.users < 1 or self.spawn_rate <= 0 or self.run_time_s < 1 or self.students < 1:
             raise ConfigurationError("users, spawn rate, run time and students must be positive")
         if not 0 <= self.workers <= 8:
@@ -193,7 +198,7 @@ def _swarm_env(env: Environment, options: SwarmOptions, run: RunDirectory, secre
               "PLSYNC_WORKLOAD": options.workload, "PLSYNC_STAGES": options.stages,
               "PLSYNC_SPECIALIZATION": options.specialization, "PLSYNC_LEDGER_DIR": str(run.path / "ledgers"),
               "PLSYNC_STATS_OUT": str(run.path / "locust_stats.json"), "PLSYNC_API_SECRET": secret,
-              "PLSYNC_HOT_STUDENTS": str(options.hot_students or 0)}
+              "PLSYNC_HOT_STUDENTS": str(options.hot_students or 0), "PLSYNC_READ_MODES": ",".join(options.read_modes)}
     if env.redis_url:
         values["PLSYNC_REDIS_URL"] = env.redis_url
     return {**os.environ, **values}

@@ -86,6 +86,9 @@ CHECKLIST: tuple[Requirement, ...] = (
     Requirement("concurrent updates lose nothing", "001: \"Race conditions eliminated\", \"Zero Desync\"",
                 (Evidence("strategies", ("lost XP", "desynced pairs", "invariant violations")),
                  Evidence("swarms", ("lost XP", "desynced pairs", "invariant violations")))),
+    Requirement("readers never see a desync the writers did not make", "001: \"Zero Desync\" (as a reader sees "
+                "it: the service's consistency check and the API's consistency endpoint, during level-ups)",
+                (Evidence("reads", ("the system's reader shows no fractured read",)),)),
     Requirement("migrations apply cleanly", "004, testing checklist: \"Migration applies cleanly\"",
                 every_gate("migrate")),
 )

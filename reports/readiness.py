@@ -18,6 +18,7 @@ from plsync.records.files import (
     MATRIX,
     MIGRATE,
     ORPHANS,
+    READS,
     RECOVERY_STRESS,
     SOAK,
     SWARMS,
@@ -27,6 +28,8 @@ from plsync.records.run import MigrateRecord, VerdictRecord
 from plsync.records.strategies import ConcurrencyRecord, LatencyRecord
 from reports.benchmarks import markdown_table, notes, rich_table
 from reports.matrix import matrix_markdown, matrix_table
+from reports.reads import NOT_MEASURED as NOT_MEASURED_READS
+from reports.reads import records_markdown, records_table
 from reports.recovery import recovery_markdown, recovery_table
 from reports.run_reader import RunReader
 from reports.scorecard import Scorecard
@@ -126,6 +129,8 @@ def terminal_tables(run: RunReader) -> list[RenderableType]:
         tables.append(recovery_table(run.load(RECOVERY_STRESS)))
     if run.has(SWARMS):
         tables.append(swarm_table(run.load(SWARMS), "Hot-spot swarms (Locust, direct)"))
+    if run.has(READS):
+        tables.append(records_table(run.load(READS)))
     if run.has(MATRIX):
         tables.append(matrix_table(run.load(MATRIX)))
     if run.has(BENCHMARKS):
@@ -181,6 +186,12 @@ def markdown(run: RunReader, card: Scorecard | None = None) -> str:
         lines += ["## Desync recovery", "", *recovery_markdown(run.load(RECOVERY_STRESS)), ""]
     if run.has(SWARMS):
         lines += ["## Hot-spot swarms (Locust, direct)", "", *swarm_markdown(run.load(SWARMS)), ""]
+    lines += ["## What readers see", ""]
+    if run.has(READS):
+        lines += ["Half reads, half level-ups on 10 hot students (closed model); each fractured read classified by the "
+                  "read checker from the recorded history. `(system)` marks the system's own readers, gated at none "
+                  "under every strategy but legacy.", ""]
+    lines += [*(records_markdown(run.load(READS)) if run.has(READS) else [NOT_MEASURED_READS]), ""]
     if run.has(MATRIX):
         lines += ["## Scenarios x strategies", "", *matrix_markdown(run.load(MATRIX)), ""]
     if run.has(BENCHMARKS):

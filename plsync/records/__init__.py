@@ -2,8 +2,8 @@
 encoder/decoder (``RunFile.encode`` / ``RunFile.decode``) with an upgrade path for older versions.
 
 Layout: ``base`` (the machinery), one module of records per stage (``run``, ``strategies``, ``recovery``,
-``swarms``, ``scenarios``, ``benchmarks``, ``soak``), ``stability`` (pyperf's rule for "unstable") and ``files``
-(every run file: the one place to declare a new one). It imports only the standard library and pydantic.
+``swarms``, ``reads``, ``scenarios``, ``benchmarks``, ``soak``), ``stability`` (pyperf's rule for "unstable")
+and ``files`` (every run file: the one place to declare a new one). It imports only the standard library and pydantic.
 """
 
 from plsync.records.base import Record, RunFile, SchemaError, field_type, read_path

@@ -12,6 +12,7 @@ from typing import Any
 
 from plsync.records.base import RunFile, Upgrade
 from plsync.records.benchmarks import BenchmarkRecord, BenchmarkSuiteRecord, ScaleFitRecord
+from plsync.records.reads import ReadsRecord, SwarmReadsRecord
 from plsync.records.recovery import OrphansRecord, RecoveryStressRecord
 from plsync.records.run import EnvironmentRecord, MigrateRecord, VerdictRecord
 from plsync.records.scenarios import MatrixCellRecord
@@ -70,6 +71,11 @@ SWARMS = RunFile("swarms", SwarmRecord, many=True, version=2, upgrades={0: _same
 #: One swarm of ``plsync swarm``, in its strategy's folder.
 SWARM = RunFile("swarm", SwarmRecord, version=2, upgrades={0: _same, 1: _swarm_v1})
 BASELINES = RunFile("baselines", BaselinesRecord, upgrades=V0)
+#: The read checker over one swarm, beside its ``swarm.json`` (``plsync swarm``, the ``reads`` stage's swarms).
+SWARM_READS = RunFile("swarm_reads", SwarmReadsRecord)
+#: The ``reads`` stage: every strategy, transport and read mode; ``reads_system`` the system's own modes only.
+READS = RunFile("reads", ReadsRecord, many=True)
+READS_SYSTEM = RunFile("reads_system", ReadsRecord, many=True)
 #: A distributed swarm's ``ledgers/ledger_stream.json`` (the master's account of its workers' ledgers). It came
 #: after the contract: no version 0 exists to upgrade.
 LEDGER_STREAM = RunFile("ledger_stream", LedgerStreamRecord)
@@ -82,8 +88,9 @@ SOAK_PHASES = RunFile("soak_phases", SoakPhaseRecord, many=True, upgrades=V0)
 VERDICT = RunFile("verdict", VerdictRecord, upgrades=V0)
 
 RUN_FILES: dict[str, RunFile[Any]] = {f.name: f for f in (
-    ENVIRONMENT, MIGRATE, LATENCY, CONCURRENCY, RECOVERY_STRESS, ORPHANS, SWARMS, SWARM, BASELINES, LEDGER_STREAM,
-    MATRIX, BENCHMARKS, BENCHMARK_SCALE, BENCHMARK_SUITE, SOAK, SOAK_PHASES, VERDICT)}
+    ENVIRONMENT, MIGRATE, LATENCY, CONCURRENCY, RECOVERY_STRESS, ORPHANS, SWARMS, SWARM, BASELINES, SWARM_READS,
+    READS, READS_SYSTEM, LEDGER_STREAM, MATRIX, BENCHMARKS, BENCHMARK_SCALE, BENCHMARK_SUITE, SOAK, SOAK_PHASES,
+    VERDICT)}
 
 
 def run_file(name: str) -> RunFile[Any]:

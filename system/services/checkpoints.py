@@ -17,6 +17,8 @@ AFTER_PROGRESS_WRITE = "after_progress_write"  # progress written, license not y
 AFTER_LICENSE_WRITE = "after_license_write"    # license written, progress not yet
 AFTER_SYNC_READ = "after_sync_read"            # a pair sync has read both rows, written nothing
 BEFORE_COMMIT = "before_commit"                # everything written and flushed, COMMIT not yet sent
+BETWEEN_READS = "between_reads"                # a reader ran its first statement, not its last (after its
+#                                                only one, for a reader of one statement)
 
 #: Called with the point's name and the session of the transaction the point lies in.
 Checkpoint = Callable[[str, Session | None], None]

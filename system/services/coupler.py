@@ -15,6 +15,7 @@ from system.services.checkpoints import AFTER_LICENSE_WRITE, AFTER_PROGRESS_WRIT
 from system.services.fast_level_up import level_up_fast
 from system.services.fast_sync import sync_pair_fast
 from system.services.license_service import LicenseService, record_license_created, set_license_level
+from system.services.readers import read_pair_one_statement
 from system.services.rows import ensure_license, ensure_progress, get_license, get_progress
 from system.services.rules import AuditLogger, BoundaryValidator, require_user
 from system.services.specialization_service import SpecializationService
@@ -123,20 +124,21 @@ class ProgressLicenseCoupler:
         return self._sync.sync_pair(session=session, user_id=user_id, specialization=specialization,
                                     direction=direction, lock=self.lock_rows, checkpoint=checkpoint, fast=False)
 
-    def validate_consistency(self, *, session: Session, user_id: int, specialization: str) -> ConsistencyStatus:
-        progress = get_progress(session=session, user_id=user_id, specialization=specialization, lock=False)
-        lic = get_license(session=session, user_id=user_id, specialization=specialization, lock=False)
-        p_level = progress.current_level if progress else None
-        l_level = lic.current_level if lic else None
-        if progress is None and lic is None:
+    def validate_consistency(self, *, session: Session, user_id: int, specialization: str,
+                             checkpoint: Checkpoint | None = None) -> ConsistencyStatus:
+        # One statement, one snapshot: two statements under READ COMMITTED can straddle a level-up's commit and
+        # report "Desync detected" for a pair that was never out of step (the read_reader_paused_* rows).
+        seen = read_pair_one_statement(session=session, user_id=user_id, specialization=specialization,
+                                       checkpoint=checkpoint)
+        p_level, l_level = seen.progress_level, seen.license_level
+        if p_level is None and l_level is None:
             return ConsistencyStatus(True, "No progress and no license", False, False, None, None, 0, "none")
-        if progress is None:
+        if p_level is None:
             return ConsistencyStatus(False, f"License without progress (license={l_level})", False, True,
                                      None, l_level, 0, "create_progress_from_license")
-        if lic is None:
+        if l_level is None:
             return ConsistencyStatus(False, f"Progress without license (progress={p_level})", True, False,
                                      p_level, None, 0, "create_license_from_progress")
-        assert p_level is not None and l_level is not None
         if p_level == l_level:
             return ConsistencyStatus(True, "Data is consistent", True, True, p_level, l_level, 0, "none")
         return ConsistencyStatus(False, f"Desync detected: Progress={p_level}, License={l_level}", True, True,

@@ -12,6 +12,9 @@ import pytest
 from loadtests.clients import INTERRUPTED, DirectClient, HttpClient, error_kind, interruption, outcome_of_status
 from scenarios.invariants import check_invariants, stored_xp
 from scenarios.ledger import Ledger, LedgerEntry, Outcome
+from scenarios.read_checker import check_reads
+from scenarios.read_history import History, ReadRecord, WriteRecord
+from scenarios.read_modes import READ_MODES, ReadMode
 from system.config import SystemConfig
 from system.db import Database
 from tests.helpers import strategy
@@ -23,9 +26,21 @@ class FakeRecorder:
     staff_id: int = 0
     specialization: str = "PLAYER"
     ledger: Ledger = field(default_factory=Ledger)
+    strategy: str = "coupled"
+    modes: tuple[str, ...] = ("service",)
+    history: History = field(default_factory=History)
 
     def pick_student(self, rng: random.Random) -> int:
         return rng.choice(self.students)
+
+    def pick_read_mode(self, rng: random.Random) -> ReadMode:
+        return READ_MODES[rng.choice(self.modes)]
+
+    def record_read(self, record: ReadRecord) -> None:
+        self.history.read(record)
+
+    def record_write(self, record: WriteRecord) -> None:
+        self.history.write(record)
 
     def record(self, operation: str, user_id: int, xp: int, outcome: Outcome, latency_s: float,
                attempts: int = 1, error: str | None = None) -> None:
@@ -49,6 +64,30 @@ def test_direct_client_every_operation_into_the_ledger(db: Database, config: Sys
         assert check_invariants(session, recorder.ledger, {(s, "PLAYER"): 0 for s in students[:3]}).passed
 
 
+def test_direct_reads_in_every_mode_and_writes_go_into_the_history(db: Database, config: SystemConfig,
+                                                                    students: list[int]) -> None:
+    modes = ("two_statements", "one_statement", "repeatable_read", "service")
+    recorder = FakeRecorder(students[:1], modes=modes, strategy="legacy")
+    rng = random.Random(3)
+    with strategy("legacy", db, config) as impl:
+        client = DirectClient(impl, recorder)
+        for _ in range(12):
+            client.read(rng)
+        client.level_up(rng)
+        client.advance_license(rng)
+        client.sync(rng)
+    reads, writes = recorder.history.reads, recorder.history.writes
+    assert {r.mode for r in reads} == set(modes) and all(r.outcome is Outcome.OK for r in reads)
+    assert all(r.start_s <= r.end_s and r.progress_level == r.license_level is not None for r in reads)
+    level_up, advance, sync = writes
+    assert (sync.operation, sync.transactions) == ("sync", 1)  # one transaction, even under legacy
+    assert (level_up.operation, level_up.transactions, level_up.first_side) == ("level_up", 2, "progress")
+    assert level_up.progress_from is not None and level_up.progress_to is not None
+    assert (advance.operation, advance.first_side) == ("advance_license", "license")
+    verdict = check_reads(reads, writes)  # nothing concurrent: nothing fractured
+    assert sum(m.fractured_total for m in verdict.modes) == 0 and sum(m.reads for m in verdict.modes) == 12
+
+
 def test_http_status_maps_to_outcome() -> None:
     assert [outcome_of_status(s) for s in (200, 404, 409, 422, 500, 0)] == [
         Outcome.OK, Outcome.FAILED, Outcome.FAILED, Outcome.FAILED, Outcome.UNKNOWN, Outcome.UNKNOWN]
@@ -58,6 +97,56 @@ def test_http_status_maps_to_outcome() -> None:
     assert outcome_of_status(503, error_kind('{"error": "InfrastructureError"}')) is Outcome.UNKNOWN
     assert outcome_of_status(503, error_kind("Service Unavailable")) is Outcome.UNKNOWN
 
+class FakeResponse:
+    def __init__(self, status: int, body: dict[str, object] | None) -> None:
+        self.status_code, self.body, self.text, self.failed = status, body, "" if body else "nope", None
+
+    def json(self) -> dict[str, object] | None:
+        return self.body
+
+    def failure(self, error: str) -> None:
+        self.failed = error
+
+    def __enter__(self) -> FakeResponse:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+
+class FakeSession:
+    """Answers like the API: a level-up's result, a consistency reading, or a failure."""
+
+    def __init__(self, replies: list[FakeResponse]) -> None:
+        self.replies = replies
+
+    def get(self, _path: str, **_kw: object) -> FakeResponse:
+        return self.replies.pop(0)
+
+    post = get
+
+
+def test_http_reads_and_level_ups_go_into_the_history() -> None:
+    level_up = {"user_id": 1, "specialization": "PLAYER", "previous_level": 1, "level": 2, "total_xp": 600,
+                "license_level": 2, "strategy": "legacy", "attempts": 1, "hook_error": None, "leveled_up": True}
+    session = FakeSession([FakeResponse(200, level_up), FakeResponse(200, {"progress_level": 2, "license_level": 1}),
+                           FakeResponse(503, None)])
+    recorder = FakeRecorder([1], modes=("api",), strategy="legacy")
+    client = HttpClient(session, recorder, lambda: "token")
+    rng = random.Random(1)
+    client.level_up(rng)
+    client.read(rng)
+    client.read(rng)
+    (write,) = recorder.history.writes
+    assert (write.progress_from, write.progress_to, write.license_to, write.transactions) == (1, 2, 2, 2)
+    ok, failed = recorder.history.reads
+    assert (ok.mode, ok.progress_level, ok.license_level, ok.outcome) == ("api", 2, 1, Outcome.OK)
+    assert (failed.outcome, failed.progress_level, failed.error) == (Outcome.UNKNOWN, None, "the read failed")
+    verdict = check_reads(recorder.history.reads, recorder.history.writes).mode("api")
+    assert verdict is not None and (verdict.reads, verdict.failed_reads) == (1, 1)
+    assert verdict.fractured["visible_desync"] == 1  # the level-up had ended before the read began
+
+
 
 class _ReplyNeverArrives:
     """A strategy whose level-up commits and then hangs before returning, as a reply still on its way does when
@@ -65,6 +154,7 @@ class _ReplyNeverArrives:
 
     def __init__(self, impl: Any, commit_first: bool) -> None:
         self.impl, self.commit_first = impl, commit_first
+        self.db, self.name = impl.db, impl.name  # what the client's reader and history take from a strategy
 
     def level_up(self, request: Any) -> Any:
         if self.commit_first:
@@ -124,3 +214,20 @@ def test_http_call_cut_short_is_recorded_as_unknown() -> None:
     user.kill(block=True, timeout=5)
     [entry] = recorder.ledger.entries
     assert entry.outcome is Outcome.UNKNOWN and entry.operation == "level_up" and entry.error == INTERRUPTED
+
+
+def test_a_read_and_a_write_cut_short_go_into_the_history_as_unknown() -> None:
+    recorder = FakeRecorder([1], modes=("api",), strategy="coupled")
+    session = _HangingSession()
+    session.get = session.post  # type: ignore[attr-defined]
+    client = HttpClient(session, recorder, lambda: "token")
+    for call in (client.level_up, client.read):
+        user = gevent.spawn(call, random.Random(3))
+        gevent.sleep(0.1)
+        user.kill(block=True, timeout=5)
+    (write,) = recorder.history.writes
+    assert (write.operation, write.outcome, write.progress_to) == ("level_up", Outcome.UNKNOWN, None)
+    (read,) = recorder.history.reads
+    assert (read.mode, read.outcome, read.progress_level) == ("api", Outcome.UNKNOWN, None)
+    verdict = check_reads(recorder.history.reads, recorder.history.writes).mode("api")
+    assert verdict is not None and (verdict.reads, verdict.failed_reads) == (0, 1)  # counted, left out
