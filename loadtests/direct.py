@@ -21,6 +21,7 @@ from locust.env import Environment  # noqa: E402
 
 from loadtests.clients import DirectClient, SystemClient  # noqa: E402
 from loadtests.common import SwarmContext, register_lifecycle  # noqa: E402
+from loadtests.latency_recording import register_latency_recording  # noqa: E402
 from loadtests.shapes import StagesShape  # noqa: E402, F401  (Locust picks the shape up from this module)
 from plsync.limits import limits_from_env  # noqa: E402
 from system.config import SystemConfig  # noqa: E402
@@ -29,6 +30,7 @@ from system.strategies import StrategyContext, create_strategy  # noqa: E402
 
 HOLDER: dict[str, Any] = {}
 register_lifecycle(HOLDER)
+LATENCY = register_latency_recording()
 
 
 @events.init.add_listener
@@ -68,4 +70,5 @@ class DirectUser(User):
 
     @task
     def act(self) -> None:
-        getattr(self.api, self.ctx.pick_operation(self.rng))(self.rng)
+        operation = getattr(self.api, self.ctx.pick_operation(self.rng))
+        LATENCY.run(lambda: operation(self.rng))  # closed: at once; open: at the schedule's next slot

@@ -44,10 +44,20 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
               compare_strategies: Annotated[bool, typer.Option("--compare-strategies")] = False,
               baselines: Annotated[bool, typer.Option("--baselines", help="Also measure pgbench and the HTTP "
                                                                           "ceiling, and report ratios")] = False,
+              rate: Annotated[str | None, typer.Option("--rate", help="Open model: requests on a schedule at this "
+                                                       "rate (e.g. 800/s), whatever the replies; --stages shape "
+                                                       "the rate, --users is the pool (k6's maxVUs)")] = None,
+              arrivals: Annotated[str, typer.Option("--arrivals", help="constant or poisson (seeded)")] = "constant",
+              max_users: Annotated[int | None, typer.Option("--max-users", help="The open model's pool of users "
+                                                            "(default --users)")] = None,
+              late_limit: Annotated[float, typer.Option("--late-limit", help="Seconds a scheduled request may "
+                                                        "start late before it is dropped (counted)")] = 5.0,
               runs_dir: RunsDir = Path("runs"),
               as_json: AsJson = False, database_url: DatabaseUrl = None, database: DatabaseMode = None,
               redis_url: RedisUrl = None, disposable: Disposable = False) -> None:
     """Swarm the system with Locust; exit 1 when a threshold or an invariant fails."""
+    from loadtests.arrivals import ArrivalPlan, parse_rate
+    from loadtests.open_model import describe, read_summary
     from plsync.errors import RunFailedError
     from plsync.safety import require_disposable
     from plsync.session import open_system
@@ -56,8 +66,13 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
     from system.strategies import strategy_names
 
     chosen = strategy_names() if compare_strategies else list(dict.fromkeys(strategies or ["coupled"]))
+    open_model = None
+    if rate is not None:  # the open model: --stages shape the rate, the pool of users stays whole
+        users = max_users or users
+        open_model = ArrivalPlan(parse_rate(rate), arrivals, users, late_limit, stages=stages)
+        stages = "steady"
     plans = [SwarmOptions(s, shape, users, spawn_rate, run_time, transport, stages, students, hot_students, workers,
-                          nemesis=nemesis) for s in chosen]
+                          nemesis=nemesis, open_model=open_model) for s in chosen]
     settings = settings_from(database_url, database, redis_url, disposable, runs_root=runs_dir)
     settings.require_shared_redis(chosen)
     run = RunDirectory.create(settings.runs_root, "swarm")
@@ -67,7 +82,8 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
         for plan in plans:
             note(f"swarm {plan.strategy}: {plan.users} {plan.transport} users, {plan.workload}, "
              f"{plan.run_time_s}s{f', {plan.workers} workers' if plan.workers else ''}"
-             f"{f', nemesis {plan.nemesis}' if plan.nemesis else ''}")
+             f"{f', nemesis {plan.nemesis}' if plan.nemesis else ''}"
+             f"{f', open model {plan.open_model.describe()}' if plan.open_model else ', closed model'}")
             sub = RunDirectory(run.path / plan.strategy)
             result = run_swarm(system.env, system.config, plan, sub)
             sub.write_json("swarm", result)
@@ -82,6 +98,10 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
                                        f"{f', nemesis {nemesis}' if nemesis else ''}"))
         for line in remedy_lines(results):
             say(line)
+        for plan in plans:
+            latency = read_summary(run.path / plan.strategy)
+            for line in describe(latency) if latency is not None else ["no latency histograms"]:
+                say(f"{plan.strategy}: {line}")
         cpu = cpu_table(results)
         if cpu is not None:
             out.print(cpu)

@@ -28,9 +28,11 @@ from fixtures.population import add_students, add_users
 from fixtures.ports import LOOPBACK, free_port
 from fixtures.provision import Environment
 from fixtures.reset import truncate_data
+from loadtests.arrivals import ArrivalPlan
 from loadtests.cpu_accounting import CpuAccount, CpuSampler, steady_account
 from loadtests.history import HistoryPoint, read_history
 from loadtests.ledger_sink import read_ledgers
+from loadtests.open_model import HISTOGRAM_FILE, ModelLatency, read_summary
 from loadtests.stages import stages_named
 from loadtests.thresholds import evaluate_swarm
 from loadtests.workloads import workload_named
@@ -62,9 +64,14 @@ class SwarmOptions:
     specialization: str = "PLAYER"
     #: A fault injected during the run (``SWARM_NEMESES``), or None.
     nemesis: str | None = None
+    #: The open model: requests on an arrival schedule taken by at most ``users`` users; None: closed.
+    open_model: ArrivalPlan | None = None
 
     def __post_init__(self) -> None:
         strategy_class(self.strategy)
+        if self.open_model is not None and self.open_model.max_users != self.users:
+            raise ConfigurationError(f"the open model's user pool ({self.open_model.max_users}) is the swarm's "
+                                     f"users ({self.users})")
         if self.nemesis is not None:
             if self.nemesis not in SWARM_NEMESES:
                 raise ConfigurationError(f"unknown nemesis {self.nemesis!r} (choose from {', '.join(SWARM_NEMESES)})")
@@ -117,6 +124,8 @@ class SwarmResult:
     remedy_for: str | None = None
     #: What the nemesis froze, when and for how long (None without one).
     nemesis: dict[str, Any] | None = None
+    #: Lossless latency (HdrHistogram, merged over every Locust process), labelled open or closed model.
+    latency: ModelLatency | None = None
 
     @property
     def passed(self) -> bool:
@@ -173,7 +182,13 @@ def _swarm_env(env: Environment, options: SwarmOptions, run: RunDirectory, secre
               "PLSYNC_WORKLOAD": options.workload, "PLSYNC_STAGES": options.stages,
               "PLSYNC_SPECIALIZATION": options.specialization, "PLSYNC_LEDGER_DIR": str(run.path / "ledgers"),
               "PLSYNC_STATS_OUT": str(run.path / "locust_stats.json"), "PLSYNC_API_SECRET": secret,
-              "PLSYNC_HOT_STUDENTS": str(options.hot_students or 0)}
+              "PLSYNC_HOT_STUDENTS": str(options.hot_students or 0), "PLSYNC_HDR_OUT": str(run.path / HISTOGRAM_FILE),
+              "PLSYNC_RATE": "", "PLSYNC_RATE_RUN_TIME": str(options.run_time_s)}
+    plan = options.open_model
+    if plan is not None:
+        values |= {"PLSYNC_RATE": repr(plan.rate_per_s), "PLSYNC_ARRIVALS": plan.arrivals,
+                   "PLSYNC_LATE_LIMIT": repr(plan.late_limit_s), "PLSYNC_ARRIVAL_SEED": str(plan.seed),
+                   "PLSYNC_RATE_STAGES": plan.stages}
     if env.redis_url:
         values["PLSYNC_REDIS_URL"] = env.redis_url
     return {**os.environ, **values}
@@ -214,7 +229,9 @@ def _freeze_targets(api: subprocess.Popen[bytes] | None, procs: list[subprocess.
 def locust_commands(options: SwarmOptions, run: RunDirectory, host: str | None) -> list[list[str]]:
     locustfile = str(LOCUSTFILES / ("direct.py" if options.transport == "direct" else "http.py"))
     common = [str(BIN / "locust"), "-f", locustfile]
-    head = [*common, "--headless", "-u", str(options.users), "-r", str(options.spawn_rate),
+    # The open model's pool is spawned at once: its schedule starts when every user is there.
+    spawn_rate = options.spawn_rate if options.open_model is None else max(options.spawn_rate, options.users * 10)
+    head = [*common, "--headless", "-u", str(options.users), "-r", str(spawn_rate),
             "-t", f"{options.run_time_s}s", "--csv", str(run.path / "locust"), "--html", str(run.path / "locust.html"),
             "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING"]
     if host:
@@ -244,6 +261,15 @@ def _process_groups(env: Environment, locust: list[subprocess.Popen[bytes]],
 
 def _cpu_account(cpu: CpuSampler, timeline: list[HistoryPoint], users: int) -> CpuAccount | None:
     return steady_account(cpu, [(p.epoch, p.users, p.total_requests) for p in timeline], users)
+
+
+def _latency_failures(latency: ModelLatency | None) -> list[str]:
+    """Histograms missing, or missing a process's share: the run's latency cannot be judged."""
+    if latency is None:
+        return ["latency: no histograms were written (not measured)"]
+    if not latency.complete:
+        return [f"latency: histograms from {latency.processes} of {latency.expected_processes} Locust processes"]
+    return []
 
 
 def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run: RunDirectory, *,
@@ -288,16 +314,18 @@ def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run
             report = check_invariants(session, ledger, baseline)
         invariants = to_jsonable(report)
         errors = [e.error or "" for e in ledger.entries if e.error]
+        latency = read_summary(run.path)
+        gates = evaluate_swarm(stats, invariants, faults_injected=nemesis is not None) + _latency_failures(latency)
         result = SwarmResult(
             options.strategy, options.workload, options.transport, options.users, options.workers, options.run_time_s,
             stats["requests"], stats["failures"], stats["rps"], stats["p50_ms"], stats["p95_ms"], stats["p99_ms"],
             stats["operations"], ledger.counts(), ledger.retries(), sum("DeadlockDetected" in e for e in errors),
             report.get("lost_updates").amount, report.get("unacknowledged_writes").amount,
             report.violations("desynced_pairs"), sampler.peak, invariants,
-            evaluate_swarm(stats, invariants, faults_injected=nemesis is not None), timeline,
+            gates, timeline,
             _cpu_account(cpu, timeline, options.users), strategy_class(options.strategy).remedy_for,
             None if nemesis is None else {"name": options.nemesis, "redis_lock_ttl_s": schedule.redis_lock_ttl_s
-                                          if schedule else None, "freezes": nemesis.events})
+                                          if schedule else None, "freezes": nemesis.events}, latency)
         return result
     finally:
         for proc in procs:

@@ -1,0 +1,156 @@
+"""Per-process latency histograms in a Locust run, brought to the master, written to the run directory.
+
+Every Locust process that runs users keeps HdrHistograms: in the open model (``--plsync-rate``) response
+time, service time, schedule lag and dispatch lag (loadtests/open_load.py); in the closed model, the
+service time of every request Locust's request event reports. When its users have stopped, a worker sends
+its share to the master as a ``plsync_hdr`` message (its own message type; ledgers travel separately);
+the master waits for every expected worker's share, and the local runner or the master writes them all,
+still encoded and per process, to ``--plsync-hdr-out``: any percentile can be recomputed from that file.
+Locust's own statistics are untouched and remain what its web UI shows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gevent
+from locust import events
+from locust.env import Environment
+from locust.runners import MasterRunner, WorkerRunner
+
+from loadtests.arrivals import ArrivalPlan, parse_rate
+from loadtests.histograms import LatencyHistogram
+from loadtests.open_load import OpenLoad
+
+MESSAGE = "plsync_hdr"
+#: How long the master waits, once its workers have stopped, for the shares it has not received yet.
+WAIT_FOR_SHARES_S = 10.0
+
+
+@events.init_command_line_parser.add_listener
+def add_arguments(parser: Any) -> None:
+    env = os.environ.get
+    parser.add_argument("--plsync-rate", default=env("PLSYNC_RATE", ""), include_in_web_ui=True,
+                        help="Open model: the offered rate (e.g. 800/s) taken by at most -u users; empty: closed")
+    parser.add_argument("--plsync-arrivals", default=env("PLSYNC_ARRIVALS", "constant"), help="constant or poisson")
+    parser.add_argument("--plsync-late-limit", type=float, default=float(env("PLSYNC_LATE_LIMIT", "5")),
+                        help="Seconds a request may start late before it is dropped (counted, not sent)")
+    parser.add_argument("--plsync-arrival-seed", type=int, default=int(env("PLSYNC_ARRIVAL_SEED", "42")))
+    parser.add_argument("--plsync-rate-stages", default=env("PLSYNC_RATE_STAGES", "steady"))
+    parser.add_argument("--plsync-rate-run-time", type=float, default=float(env("PLSYNC_RATE_RUN_TIME", "0")),
+                        help="Seconds the rate stages span (the run time)")
+    parser.add_argument("--plsync-hdr-out", default=env("PLSYNC_HDR_OUT"), help="Where the histograms go (JSON)")
+
+
+class LatencyRecording:
+    """One per Locust process: the open model's load (None in the closed model) and the closed histogram."""
+
+    def __init__(self) -> None:
+        self.plan: ArrivalPlan | None = None
+        self.load: OpenLoad | None = None
+        self.closed = LatencyHistogram()
+        self.failures = 0
+        self.shares: list[dict[str, Any]] = []
+        self.environment: Environment | None = None
+
+    def run(self, call: Callable[[], None]) -> None:
+        """One request: in the closed model at once, in the open model in the schedule's next slot."""
+        if self.plan is None:
+            call()
+        elif self.load is None:
+            gevent.sleep(0.05)  # the schedule starts once every user has been spawned
+        else:
+            self.load.serve(call)
+
+    def snapshot(self, worker: int) -> dict[str, Any]:
+        if self.load is not None:
+            share = self.load.snapshot()
+        else:
+            share = {"worker": worker, "counts": {"completed": self.closed.count},
+                     "clamped": self.closed.clamped, "histograms": {"service": self.closed.encode()}}
+        return {**share, "failures": self.failures}
+
+    def document(self, environment: Environment) -> dict[str, Any]:
+        opts = environment.parsed_options
+        expected = int(opts.expect_workers) if isinstance(environment.runner, MasterRunner) else 1
+        return {"schema": 1, "model": "open" if self.plan else "closed", "unit": "us",
+                "plan": None if self.plan is None else vars(self.plan) | {"run_time_s": opts.plsync_rate_run_time},
+                "expected_processes": expected, "processes": self.shares}
+
+
+def _plan_from(opts: Any) -> ArrivalPlan | None:
+    if not opts.plsync_rate:
+        return None
+    return ArrivalPlan(parse_rate(opts.plsync_rate), opts.plsync_arrivals, int(opts.num_users or 1),
+                       float(opts.plsync_late_limit), int(opts.plsync_arrival_seed), opts.plsync_rate_stages)
+
+
+def register_latency_recording() -> LatencyRecording:
+    rec = LatencyRecording()
+
+    @events.init.add_listener
+    def on_init(environment: Environment, **_kw: Any) -> None:
+        rec.environment = environment
+        if isinstance(environment.runner, MasterRunner):
+            environment.runner.register_message(MESSAGE, lambda msg, **_k: rec.shares.append(msg.data))
+        if environment.parsed_options is not None:
+            rec.plan = _plan_from(environment.parsed_options)
+
+    @events.test_start.add_listener
+    def on_test_start(environment: Environment, **_kw: Any) -> None:
+        if environment.parsed_options is not None:  # on a worker: the options the master just sent
+            rec.plan = _plan_from(environment.parsed_options)
+
+    @events.request.add_listener
+    def on_request(response_time: float, exception: BaseException | None = None, **_kw: Any) -> None:
+        if exception is not None:
+            rec.failures += 1
+        if rec.load is None:
+            rec.closed.record(int(response_time * 1000))
+
+    @events.spawning_complete.add_listener
+    def on_spawned(**_kw: Any) -> None:
+        environment = rec.environment
+        if environment is None or isinstance(environment.runner, MasterRunner) or rec.load is not None:
+            return
+        opts = environment.parsed_options
+        rec.plan = _plan_from(opts)  # a worker learns the options from the master's spawn message
+        if rec.plan is None:
+            return
+        worker = isinstance(environment.runner, WorkerRunner)
+        rec.load = OpenLoad(rec.plan, float(opts.plsync_rate_run_time or opts.run_time or 0),
+                            worker=max(environment.runner.worker_index, 0) if worker else 0,
+                            workers=int(opts.expect_workers or 1) if worker else 1)
+        rec.load.start()
+
+    @events.test_stopping.add_listener
+    def on_stopping(**_kw: Any) -> None:
+        if rec.load is not None:
+            rec.load.stop()
+
+    @events.test_stop.add_listener
+    def on_stop(environment: Environment, **_kw: Any) -> None:
+        runner = environment.runner
+        if isinstance(runner, WorkerRunner):
+            runner.send_message(MESSAGE, rec.snapshot(runner.worker_index))
+        elif isinstance(runner, MasterRunner):
+            # Each worker sent its share before it reported that it stopped; wait for stragglers anyway.
+            deadline = time.monotonic() + WAIT_FOR_SHARES_S
+            while len(rec.shares) < int(environment.parsed_options.expect_workers) and time.monotonic() < deadline:
+                gevent.sleep(0.1)
+        elif not rec.shares:
+            rec.shares.append(rec.snapshot(0))
+
+    @events.quitting.add_listener
+    def on_quitting(environment: Environment, **_kw: Any) -> None:
+        out = environment.parsed_options.plsync_hdr_out if environment.parsed_options else None
+        if out and not isinstance(environment.runner, WorkerRunner):
+            Path(out).parent.mkdir(parents=True, exist_ok=True)
+            Path(out).write_text(json.dumps(rec.document(environment)) + "\n")
+
+    return rec
