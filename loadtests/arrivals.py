@@ -49,6 +49,9 @@ class ArrivalPlan:
     seed: int = 42
     #: Rate stages (loadtests/stages.py: the user fraction of each stage scales the rate), over ``run_time_s``.
     stages: str = "steady"
+    #: The first seconds of the schedule run but are left out of the figures (connections opening, caches
+    #: warming): the steady window starts after them.
+    warmup_s: float = 0.0
 
     def __post_init__(self) -> None:
         parse_rate(self.rate_per_s)
@@ -59,6 +62,8 @@ class ArrivalPlan:
         if not self.late_limit_s > 0:
             raise ConfigurationError("the late limit must be positive")
         stages_named(self.stages)
+        if self.warmup_s < 0:
+            raise ConfigurationError("the warm-up cannot be negative")
 
     def rate_at(self, elapsed_s: float, run_time_s: float) -> float:
         """The offered rate ``elapsed_s`` into the run (the stage's fraction of the full rate)."""

@@ -45,6 +45,12 @@ def open_strategy(environment: Environment, **_kw: Any) -> None:
                           pool_size=pool, max_overflow=8, **limits_from_env(os.environ))
     db = Database.connect(config, application_name=f"plsync-swarm-{opts.plsync_strategy}")
     HOLDER["strategy"] = create_strategy(opts.plsync_strategy, StrategyContext(db=db, config=config))
+    if getattr(opts, "plsync_rate", ""):
+        # The open model times each request from its slot: open the users' connections before the schedule
+        # starts, not inside the first slots' response times.
+        connections = [db.engine.connect() for _ in range(int(opts.num_users or 8))]
+        for connection in connections:
+            connection.close()
     HOLDER["db"] = db
 
 

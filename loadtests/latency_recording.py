@@ -44,6 +44,8 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--plsync-rate-stages", default=env("PLSYNC_RATE_STAGES", "steady"))
     parser.add_argument("--plsync-rate-run-time", type=float, default=float(env("PLSYNC_RATE_RUN_TIME", "0")),
                         help="Seconds the rate stages span (the run time)")
+    parser.add_argument("--plsync-warmup", type=float, default=float(env("PLSYNC_WARMUP", "0")),
+                        help="Open model: seconds of schedule left out of the figures")
     parser.add_argument("--plsync-hdr-out", default=env("PLSYNC_HDR_OUT"), help="Where the histograms go (JSON)")
 
 
@@ -87,7 +89,8 @@ def _plan_from(opts: Any) -> ArrivalPlan | None:
     if not opts.plsync_rate:
         return None
     return ArrivalPlan(parse_rate(opts.plsync_rate), opts.plsync_arrivals, int(opts.num_users or 1),
-                       float(opts.plsync_late_limit), int(opts.plsync_arrival_seed), opts.plsync_rate_stages)
+                       float(opts.plsync_late_limit), int(opts.plsync_arrival_seed), opts.plsync_rate_stages,
+                       float(opts.plsync_warmup))
 
 
 def register_latency_recording() -> LatencyRecording:

@@ -31,8 +31,9 @@ class OpenLoad:
     def __init__(self, plan: ArrivalPlan, run_time_s: float, *, worker: int = 0, workers: int = 1) -> None:
         self.plan, self.run_time_s, self.worker, self.workers = plan, run_time_s, worker, workers
         self.histograms = {name: LatencyHistogram() for name in HISTOGRAMS}
-        self.counts = {"scheduled": 0, "started": 0, "completed": 0, "dropped_late": 0, "unstarted_at_end": 0}
-        self._queue: Queue[float] = Queue()
+        self.counts = {"scheduled": 0, "started": 0, "completed": 0, "dropped_late": 0, "unstarted_at_end": 0,
+                       "warmup": 0}
+        self._queue: Queue[tuple[float, bool]] = Queue()
         self._in_flight = 0
         self._greenlet: gevent.Greenlet | None = None
         self._t0: float | None = None
@@ -51,9 +52,11 @@ class OpenLoad:
             delay = intended - time.perf_counter()
             if delay > 0:
                 gevent.sleep(delay)
-            dispatch.record_seconds(time.perf_counter() - intended)
-            self.counts["scheduled"] += 1
-            self._queue.put(intended)
+            steady = offset >= self.plan.warmup_s  # a warm-up slot is sent like any other, left out of the figures
+            if steady:
+                dispatch.record_seconds(time.perf_counter() - intended)
+            self.counts["scheduled" if steady else "warmup"] += 1
+            self._queue.put((intended, steady))
 
     def stop(self) -> None:
         """No more slots: called when Locust starts stopping, before the users finish their requests. The
@@ -65,21 +68,25 @@ class OpenLoad:
         now = time.perf_counter()
         self._elapsed_s = now - (self._t0 or now)
         while not self._queue.empty():
-            intended = self._queue.get_nowait()
-            key = "dropped_late" if now - intended > self.plan.late_limit_s else "unstarted_at_end"
-            self.counts[key] += 1
+            intended, steady = self._queue.get_nowait()
+            if steady:
+                self.counts["dropped_late" if now - intended > self.plan.late_limit_s else "unstarted_at_end"] += 1
 
     # -- the users -------------------------------------------------------------------------------------
     def serve(self, call: Callable[[], Any]) -> None:
         """Take one slot (or return after a short wait so Locust can stop an idle user) and send it."""
         try:
-            intended = self._queue.get(timeout=TAKE_TIMEOUT_S)
+            intended, steady = self._queue.get(timeout=TAKE_TIMEOUT_S)
         except Empty:
             return
         began = time.perf_counter()
         lag = began - intended
         if lag > self.plan.late_limit_s:
-            self.counts["dropped_late"] += 1
+            if steady:
+                self.counts["dropped_late"] += 1
+            return
+        if not steady:
+            call()
             return
         self.counts["started"] += 1
         self._in_flight += 1
@@ -96,7 +103,7 @@ class OpenLoad:
         """This process's share: counts and encoded histograms (merged by the master or the harness)."""
         elapsed = self._elapsed_s if self._elapsed_s is not None else (
             time.perf_counter() - self._t0 if self._t0 is not None else 0.0)
-        return {"worker": self.worker, "workers": self.workers, "schedule_s": elapsed,
+        return {"worker": self.worker, "workers": self.workers, "schedule_s": elapsed, "warmup_s": self.plan.warmup_s,
                 "counts": {**self.counts, "in_flight_at_end": self._in_flight},
                 "clamped": sum(h.clamped for h in self.histograms.values()),
                 "histograms": {name: h.encode() for name, h in self.histograms.items()}}

@@ -91,7 +91,8 @@ def summarize(document: dict[str, Any]) -> ModelLatency:
     plan = document["plan"]
     counts = {key: sum(int(p["counts"].get(key, 0)) for p in processes) for key in (
         "scheduled", "completed", "dropped_late", "unstarted_at_end", "in_flight_at_end")}
-    schedule_s = max((float(p["schedule_s"]) for p in processes), default=0.0)
+    # The steady window: the schedule after its warm-up.
+    schedule_s = max((float(p["schedule_s"]) - float(p.get("warmup_s", 0.0)) for p in processes), default=0.0)
     return ModelLatency(
         "open", len(processes), document["expected_processes"], failures, merged(document, "response").figures(),
         service, merged(document, "lag").figures(), merged(document, "dispatch").figures(), SlotCounts(**counts),

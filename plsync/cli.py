@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from plsync import cli_bench, cli_data, cli_report, cli_scenarios, cli_soak, cli_swarm
+from plsync import cli_bench, cli_capacity, cli_data, cli_report, cli_scenarios, cli_soak, cli_swarm
 from plsync.errors import RunFailedError
 from plsync.exit_codes import exit_code_for
 from plsync.options import (
@@ -266,6 +266,7 @@ cli_data.register(app)
 cli_data.register_db(app)
 cli_scenarios.register(app)
 cli_swarm.register(app)
+cli_capacity.register(app)
 cli_report.register(app)
 cli_bench.register(app)
 cli_soak.register(app)

@@ -188,7 +188,7 @@ def _swarm_env(env: Environment, options: SwarmOptions, run: RunDirectory, secre
     if plan is not None:
         values |= {"PLSYNC_RATE": repr(plan.rate_per_s), "PLSYNC_ARRIVALS": plan.arrivals,
                    "PLSYNC_LATE_LIMIT": repr(plan.late_limit_s), "PLSYNC_ARRIVAL_SEED": str(plan.seed),
-                   "PLSYNC_RATE_STAGES": plan.stages}
+                   "PLSYNC_RATE_STAGES": plan.stages, "PLSYNC_WARMUP": repr(plan.warmup_s)}
     if env.redis_url:
         values["PLSYNC_REDIS_URL"] = env.redis_url
     return {**os.environ, **values}
