@@ -3,7 +3,18 @@ and a line here."""
 
 from __future__ import annotations
 
-from plsync.stages import benchmarks, environment, migrate, orphans, recovery, scenarios, soak, strategies, swarms
+from plsync.stages import (
+    benchmarks,
+    capacity,
+    environment,
+    migrate,
+    orphans,
+    recovery,
+    scenarios,
+    soak,
+    strategies,
+    swarms,
+)
 from plsync.stages.base import Stage, StageContext, select_stages, validate
 
 STAGES: tuple[Stage, ...] = (
@@ -13,6 +24,7 @@ STAGES: tuple[Stage, ...] = (
     recovery.STAGE,
     orphans.STAGE,
     swarms.STAGE,
+    capacity.STAGE,
     scenarios.STAGE,
     benchmarks.STAGE,
     soak.STAGE,

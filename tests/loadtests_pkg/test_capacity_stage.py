@@ -1,0 +1,75 @@
+"""The capacity stage's gates: the shipping strategy decides, the others are findings; nothing measured is
+never a pass."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from plsync.gates import FAIL, NOT_MEASURED, PASS, check_gates
+from plsync.profiles import profile_named
+from plsync.stages.capacity import STAGE, chosen_strategies, gate_rows
+
+
+def _entry(strategy: str, capacity: float | None, *, lost: int = 0, limited: bool = False) -> dict[str, Any]:
+    step = {"lost_xp": lost, "desynced_pairs": 0}
+    return {"strategy": strategy, "capacity_per_s": capacity, "generator_limited": limited, "unstable": False,
+            "steps": [step, step]}
+
+
+def _outcomes(rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    outcomes = check_gates("capacity", STAGE.gates, lambda _name: rows, lambda _name: True)
+    return [(o.gate, o.subject, o.status) for o in outcomes]
+
+
+def test_the_shipping_strategy_is_gated_and_the_others_are_findings() -> None:
+    profile = replace(profile_named("smoke"), capacity_required_per_s=100)
+    document = {"slo": "p99<=50ms", "strategies": [_entry("coupled", 160), _entry("redis", 40),
+                                                   _entry("legacy", 400, lost=75)]}
+    rows, findings = gate_rows(document, profile)
+    assert [r["strategy"] for r in rows] == ["coupled"]
+    assert set(_outcomes(rows)) == {("capacity at SLO >= required rate", "coupled", PASS),
+                                    ("lost XP over every capacity step", "coupled", PASS),
+                                    ("desynced pairs over every capacity step", "coupled", PASS)}
+    assert findings[0].startswith("would not be ready with redis: capacity 40/s at p99<=50ms (required 100/s)")
+    assert findings[1].startswith("would not be ready with legacy") and "lost XP 150" in findings[1]
+
+
+def test_gating_every_strategy_and_a_capacity_below_the_first_step() -> None:
+    profile = replace(profile_named("smoke"), capacity_required_per_s=100, gate_all_strategies=True)
+    document = {"slo": "p99<=50ms", "strategies": [_entry("coupled", None), _entry("serializable", 200, lost=5),
+                                                   _entry("advisory", None, limited=True)]}
+    rows, _ = gate_rows(document, profile)
+    _, findings = gate_rows(document, replace(profile, gate_all_strategies=False))
+    assert findings[-1] == "advisory: capacity not measured (the generator fell behind before any step passed)"
+    statuses = {(name, subject): status for name, subject, status in _outcomes(rows)}
+    assert statuses[("capacity at SLO >= required rate", "coupled")] == FAIL
+    assert statuses[("lost XP over every capacity step", "serializable")] == FAIL
+    # The generator fell behind before any step passed: not measured, never a pass.
+    assert statuses[("capacity at SLO >= required rate", "advisory")] == NOT_MEASURED
+
+
+def test_the_shipping_strategy_is_always_searched() -> None:
+    smoke = profile_named("smoke")
+    assert chosen_strategies(smoke, ["legacy", "coupled", "serializable", "redis"]) == ("coupled", "serializable")
+    assert chosen_strategies(replace(smoke, shipping_strategy="redis"), ["coupled"]) == ("redis", "coupled")
+
+
+def test_the_capacity_plot_draws_each_curve_the_slo_and_the_knee(tmp_path: Path) -> None:
+    from plsync.rundir import RunDirectory
+    from reports.plots.capacity_plots import capacity_curves
+    from reports.run_reader import RunReader
+
+    def step(rate: float, p99: float) -> dict[str, Any]:
+        return {"offered_per_s": rate, "slo_ms": p99, "p50_ms": p99 / 4}
+
+    assert capacity_curves(RunReader(tmp_path)) is None  # no capacity stage: not drawn
+    RunDirectory(tmp_path).write_json("capacity", {
+        "slo": "p99<=50ms", "slo_label": "p99", "slo_limit_ms": 50.0, "workload": "hotspot",
+        "strategies": [{"strategy": "coupled", "capacity_per_s": 80.0,
+                        "steps": [step(20, 10), step(40, 20), step(80, 40), step(160, 300)]},
+                       {"strategy": "serializable", "capacity_per_s": None, "steps": [step(20, 90)]}]})
+    plot = capacity_curves(RunReader(tmp_path))
+    assert plot is not None and plot.source == "capacity.json"
+    assert "80/s" in plot.svg and "SLO p99&lt;=50ms" in plot.svg and "serializable p99" in plot.svg
