@@ -1,11 +1,13 @@
-"""Stage ``swarms``: a hot-spot Locust swarm per strategy (direct transport), each judged like
-``plsync swarm``: its thresholds, and the invariant checker against the ledgers."""
+"""Stage ``swarms``: a hot-spot Locust swarm per strategy (direct transport), judged by its failure ratio and
+the invariant checker against the ledgers. Its latencies come from the closed model (each user waits for
+its reply, so a stall shows as a few slow requests): they are reported, with the thresholds they would
+miss, and not gated; latency is gated by the capacity stage, on the open model."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from loadtests.thresholds import threshold_failures
+from loadtests.thresholds import THRESHOLDS
 from plsync.gates import FieldGate
 from plsync.rundir import RunDirectory, to_jsonable
 from plsync.stages.base import Stage, StageContext
@@ -16,8 +18,11 @@ def swarm_record(result: SwarmResult) -> dict[str, Any]:
     """The result as JSON, with its latency thresholds and its invariants apart: a slow swarm and a swarm
     that lost XP are different findings."""
     record: dict[str, Any] = to_jsonable(result)
-    record["threshold_failures"] = threshold_failures({"operations": result.operations, "requests": result.requests,
-                                                       "failures": result.failures})
+    stats = {"operations": result.operations, "requests": result.requests, "failures": result.failures}
+    missed = [(t.metric, m) for t in THRESHOLDS if (m := t.fails(stats))]
+    record["threshold_failures"] = [m for metric, m in missed if metric == "failure_ratio"]
+    #: Closed-model p95/p99 past their thresholds: a finding, not a gate.
+    record["closed_latency_findings"] = [m for metric, m in missed if metric != "failure_ratio"]
     record["invariant_violations"] = sum(r["violations"] for r in record["invariants"]["results"])
     return record
 
@@ -40,7 +45,7 @@ def _per_strategy(name: str, field: str, op: str, value: float | None = None) ->
 
 
 STAGE = Stage("swarms", "a hot-spot Locust swarm per strategy, judged by ledger and invariants", run, gates=(
-    _per_strategy("swarm latency and failure thresholds", "threshold_failures", "empty"),
+    _per_strategy("swarm failure-ratio threshold", "threshold_failures", "empty"),
     _per_strategy("lost XP", "lost_xp", "<=", 0),
     _per_strategy("desynced pairs", "desynced_pairs", "<=", 0),
     _per_strategy("invariant violations", "invariant_violations", "<=", 0),
