@@ -85,6 +85,9 @@ class Profile:
                                      f"virtual (got {self.soak_hours}, {self.soak_clock!r})")
         if not 0 < self.capacity_start_per_s <= self.capacity_max_per_s or self.capacity_required_per_s <= 0:
             raise ConfigurationError(f"profile {self.name}: capacity rates must be positive, start <= max")
+        if self.capacity_required_per_s > self.capacity_max_per_s:
+            raise ConfigurationError(f"profile {self.name}: the required rate ({self.capacity_required_per_s:g}/s) "
+                                     f"is above the capacity search's maximum ({self.capacity_max_per_s:g}/s)")
         if self.capacity_users > 250:
             raise ConfigurationError(f"profile {self.name}: more than 250 capacity users exceed the server's "
                                      "connections")
@@ -99,14 +102,16 @@ class Profile:
 
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (
-    Profile("smoke", "every stage at small scale, in about a minute", latency_ops=100, threads=4, ops_per_thread=10,
+    Profile("smoke", "every stage at small scale, in about two minutes", latency_ops=100, threads=4, ops_per_thread=10,
             users=2000, swarm_users=16, swarm_seconds=1, swarm_students=100, swarm_strategies=("legacy", "coupled"),
             skip_scenario_tags=("randomized", "boundary", "later_point"),
             bench_users=500, bench_rounds=3, bench_heavy_rounds=2, bench_desyncs=(20, 48),
             bench_scale=(200, 500),
             soak_hours=3, soak_users=500, soak_load_ops=12, soak_faults=10, soak_warmup_runs=6,
             capacity_strategies=("coupled", "serializable"), capacity_step_s=4, capacity_start_per_s=20,
-            capacity_max_per_s=40, capacity_bisections=1, capacity_repeats=1, capacity_users=16),
+            capacity_max_per_s=40, capacity_bisections=1, capacity_repeats=1, capacity_users=16,
+            # A smoke run proves the stage and its gates work end to end; its objective is sized for a busy CI box.
+            capacity_required_per_s=20, capacity_slo="p99<=200ms"),
     Profile("standard", "the default: every stage at the sizes CI can afford", latency_ops=1000, threads=16,
             ops_per_thread=50, users=10_000, swarm_users=32, swarm_seconds=10, swarm_students=200,
             skip_scenario_tags=(), soak_hours=24, soak_users=2000, soak_load_ops=16, soak_faults=20,

@@ -24,20 +24,20 @@ def _outcomes(rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
 
 
 def test_the_shipping_strategy_is_gated_and_the_others_are_findings() -> None:
-    profile = replace(profile_named("smoke"), capacity_required_per_s=100)
-    document = {"slo": "p99<=50ms", "strategies": [_entry("coupled", 160), _entry("redis", 40),
+    profile = replace(profile_named("smoke"), capacity_required_per_s=30)
+    document = {"slo": "p99<=50ms", "strategies": [_entry("coupled", 160), _entry("redis", 25),
                                                    _entry("legacy", 400, lost=75)]}
     rows, findings = gate_rows(document, profile)
     assert [r["strategy"] for r in rows] == ["coupled"]
     assert set(_outcomes(rows)) == {("capacity at SLO >= required rate", "coupled", PASS),
                                     ("lost XP over every capacity step", "coupled", PASS),
                                     ("desynced pairs over every capacity step", "coupled", PASS)}
-    assert findings[0].startswith("would not be ready with redis: capacity 40/s at p99<=50ms (required 100/s)")
+    assert findings[0].startswith("would not be ready with redis: capacity 25/s at p99<=50ms (required 30/s)")
     assert findings[1].startswith("would not be ready with legacy") and "lost XP 150" in findings[1]
 
 
 def test_gating_every_strategy_and_a_capacity_below_the_first_step() -> None:
-    profile = replace(profile_named("smoke"), capacity_required_per_s=100, gate_all_strategies=True)
+    profile = replace(profile_named("smoke"), capacity_required_per_s=30, gate_all_strategies=True)
     document = {"slo": "p99<=50ms", "strategies": [_entry("coupled", None), _entry("serializable", 200, lost=5),
                                                    _entry("advisory", None, limited=True)]}
     rows, _ = gate_rows(document, profile)
