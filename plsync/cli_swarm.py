@@ -94,7 +94,9 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
     if as_json:
         emit_json(results)
     else:
-        out.print(swarm_table(results, f"Swarm: {shape}, {users} users, {run_time}s ({transport})"
+        model = (f"open model at {open_model.rate_per_s:g}/s; Locust's percentiles are service times"
+                 if open_model else "closed model; Locust's percentiles")
+        out.print(swarm_table(results, f"Swarm: {shape}, {users} users, {run_time}s ({transport}; {model})"
                                        f"{f', nemesis {nemesis}' if nemesis else ''}"))
         for line in remedy_lines(results):
             say(line)

@@ -25,7 +25,8 @@ def capacity_line(document: dict[str, Any], entry: dict[str, Any]) -> str:
         parts.append(f"first failing rate {entry['first_fail_per_s']:g}/s")
     if entry["spread"] is not None:
         parts.append(f"{document['slo_label']} over {len(entry['boundary_slo_ms'])} repeats at the boundary: "
-                     f"{', '.join(f'{v:.1f}' for v in entry['boundary_slo_ms'])} ms, spread {entry['spread']:.0%}"
+                     f"{', '.join(f'{v:.1f}' for v in entry['boundary_slo_ms'])} ms (held in "
+                     f"{entry['boundary_passes']} of {len(entry['boundary_slo_ms'])}), spread {entry['spread']:.0%}"
                      f"{' UNSTABLE' if entry['unstable'] else ''}")
     elif entry["unstable"]:
         parts.append("UNSTABLE at the boundary")

@@ -57,3 +57,17 @@ def test_a_closed_swarm_keeps_lossless_service_times(db: Database, config: Syste
     result = run_swarm(_env(db, config), config, options, RunDirectory(tmp_path))
     assert result.latency is not None and result.latency.model == "closed" and result.latency.response_time is None
     assert result.latency.service_time.count == result.requests > 20
+
+
+@pytest.mark.slow
+def test_the_trivial_endpoint_runs_in_the_open_model(tmp_path: Path) -> None:
+    """What the generator alone holds at a rate: Locust on a schedule against an endpoint that does nothing."""
+    from benchmarks.baselines import http_ceiling
+    from loadtests.open_model import read_summary
+
+    ceiling = http_ceiling(users=4, seconds=4, workdir=tmp_path, rate_per_s=100)
+    latency = read_summary(tmp_path)
+    assert latency is not None and latency.model == "open" and latency.slots is not None
+    assert latency.slots.completed == latency.service_time.count > 200
+    assert latency.achieved_rate_per_s == pytest.approx(100, rel=0.25)
+    assert ceiling.rps == pytest.approx(100, rel=0.3)
