@@ -28,6 +28,9 @@ from loadtests.histograms import LatencyHistogram
 from loadtests.open_load import OpenLoad
 
 MESSAGE = "plsync_hdr"
+#: The master asks its workers to stop and send their shares. Locust's own "stop" does not always come first:
+#: a headless master whose shape or run time ends goes straight to "quit", and then waits only half a second.
+STOP_MESSAGE = "plsync_hdr_stop"
 #: How long the master waits, once its workers have stopped, for the shares it has not received yet.
 WAIT_FOR_SHARES_S = 10.0
 
@@ -46,6 +49,8 @@ def add_arguments(parser: Any) -> None:
                         help="Seconds the rate stages span (the run time)")
     parser.add_argument("--plsync-warmup", type=float, default=float(env("PLSYNC_WARMUP", "0")),
                         help="Open model: seconds of schedule left out of the figures")
+    parser.add_argument("--plsync-workers", type=int, default=int(env("PLSYNC_WORKERS", "0")),
+                        help="Open model: how many workers share the schedule (0: local)")
     parser.add_argument("--plsync-hdr-out", default=env("PLSYNC_HDR_OUT"), help="Where the histograms go (JSON)")
 
 
@@ -101,35 +106,35 @@ def register_latency_recording() -> LatencyRecording:
         rec.environment = environment
         if isinstance(environment.runner, MasterRunner):
             environment.runner.register_message(MESSAGE, lambda msg, **_k: rec.shares.append(msg.data))
+        if isinstance(environment.runner, WorkerRunner):
+            runner = environment.runner
+            runner.register_message(STOP_MESSAGE, lambda **_k: runner.stop())  # test_stop then sends the share
         if environment.parsed_options is not None:
             rec.plan = _plan_from(environment.parsed_options)
 
     @events.test_start.add_listener
     def on_test_start(environment: Environment, **_kw: Any) -> None:
-        if environment.parsed_options is not None:  # on a worker: the options the master just sent
-            rec.plan = _plan_from(environment.parsed_options)
-
-    @events.request.add_listener
-    def on_request(response_time: float, exception: BaseException | None = None, **_kw: Any) -> None:
-        if exception is not None:
-            rec.failures += 1
-        if rec.load is None:
-            rec.closed.record(int(response_time * 1000))
-
-    @events.spawning_complete.add_listener
-    def on_spawned(**_kw: Any) -> None:
-        environment = rec.environment
-        if environment is None or isinstance(environment.runner, MasterRunner) or rec.load is not None:
-            return
+        """The schedule starts with the test (the pool is spawned at ten times its size per second, so in well
+        under a second). Not at Locust's spawning_complete: a master announces that to its workers only once
+        every worker has reported its users, seconds later on a loaded machine, or never in a short run."""
         opts = environment.parsed_options
-        rec.plan = _plan_from(opts)  # a worker learns the options from the master's spawn message
+        if opts is None or isinstance(environment.runner, MasterRunner) or rec.load is not None:
+            return
+        rec.plan = _plan_from(opts)  # on a worker: from the options the master just sent
         if rec.plan is None:
             return
         worker = isinstance(environment.runner, WorkerRunner)
         rec.load = OpenLoad(rec.plan, float(opts.plsync_rate_run_time or opts.run_time or 0),
                             worker=max(environment.runner.worker_index, 0) if worker else 0,
-                            workers=int(opts.expect_workers or 1) if worker else 1)
+                            workers=int(opts.plsync_workers or opts.expect_workers or 1) if worker else 1)
         rec.load.start()
+
+    @events.request.add_listener
+    def on_request(response_time: float, exception: BaseException | None = None, **_kw: Any) -> None:
+        if exception is not None:
+            rec.failures += 1
+        if rec.plan is None:
+            rec.closed.record(int(response_time * 1000))
 
     @events.test_stopping.add_listener
     def on_stopping(**_kw: Any) -> None:
@@ -142,7 +147,8 @@ def register_latency_recording() -> LatencyRecording:
         if isinstance(runner, WorkerRunner):
             runner.send_message(MESSAGE, rec.snapshot(runner.worker_index))
         elif isinstance(runner, MasterRunner):
-            # Each worker sent its share before it reported that it stopped; wait for stragglers anyway.
+            if len(rec.shares) < int(environment.parsed_options.expect_workers):
+                runner.send_message(STOP_MESSAGE)  # to every worker: each stops its users, then sends its share
             deadline = time.monotonic() + WAIT_FOR_SHARES_S
             while len(rec.shares) < int(environment.parsed_options.expect_workers) and time.monotonic() < deadline:
                 gevent.sleep(0.1)

@@ -183,7 +183,8 @@ def _swarm_env(env: Environment, options: SwarmOptions, run: RunDirectory, secre
               "PLSYNC_SPECIALIZATION": options.specialization, "PLSYNC_LEDGER_DIR": str(run.path / "ledgers"),
               "PLSYNC_STATS_OUT": str(run.path / "locust_stats.json"), "PLSYNC_API_SECRET": secret,
               "PLSYNC_HOT_STUDENTS": str(options.hot_students or 0), "PLSYNC_HDR_OUT": str(run.path / HISTOGRAM_FILE),
-              "PLSYNC_RATE": "", "PLSYNC_RATE_RUN_TIME": str(options.run_time_s)}
+              "PLSYNC_RATE": "", "PLSYNC_RATE_RUN_TIME": str(options.run_time_s),
+              "PLSYNC_WORKERS": str(options.workers)}
     plan = options.open_model
     if plan is not None:
         values |= {"PLSYNC_RATE": repr(plan.rate_per_s), "PLSYNC_ARRIVALS": plan.arrivals,
