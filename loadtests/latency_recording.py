@@ -33,6 +33,8 @@ MESSAGE = "plsync_hdr"
 STOP_MESSAGE = "plsync_hdr_stop"
 #: How long the master waits, once its workers have stopped, for the shares it has not received yet.
 WAIT_FOR_SHARES_S = 10.0
+#: Between the master's test start and the shared schedule's start: time for the spawn messages to arrive.
+SCHEDULE_HEADROOM_S = 0.5
 
 
 @events.init_command_line_parser.add_listener
@@ -51,6 +53,8 @@ def add_arguments(parser: Any) -> None:
                         help="Open model: seconds of schedule left out of the figures")
     parser.add_argument("--plsync-workers", type=int, default=int(env("PLSYNC_WORKERS", "0")),
                         help="Open model: how many workers share the schedule (0: local)")
+    parser.add_argument("--plsync-schedule-epoch", type=float, default=0.0,
+                        help="Set by the master: the wall-clock start of the schedule every worker shares")
     parser.add_argument("--plsync-hdr-out", default=env("PLSYNC_HDR_OUT"), help="Where the histograms go (JSON)")
 
 
@@ -118,6 +122,9 @@ def register_latency_recording() -> LatencyRecording:
         under a second). Not at Locust's spawning_complete: a master announces that to its workers only once
         every worker has reported its users, seconds later on a loaded machine, or never in a short run."""
         opts = environment.parsed_options
+        if opts is not None and isinstance(environment.runner, MasterRunner) and opts.plsync_rate:
+            # Sent to the workers with the spawn message that follows: one schedule, one start, for all.
+            opts.plsync_schedule_epoch = time.time() + SCHEDULE_HEADROOM_S
         if opts is None or isinstance(environment.runner, MasterRunner) or rec.load is not None:
             return
         rec.plan = _plan_from(opts)  # on a worker: from the options the master just sent
@@ -127,7 +134,7 @@ def register_latency_recording() -> LatencyRecording:
         rec.load = OpenLoad(rec.plan, float(opts.plsync_rate_run_time or opts.run_time or 0),
                             worker=max(environment.runner.worker_index, 0) if worker else 0,
                             workers=int(opts.plsync_workers or opts.expect_workers or 1) if worker else 1)
-        rec.load.start()
+        rec.load.start(float(opts.plsync_schedule_epoch or 0.0) if worker else None)
 
     @events.request.add_listener
     def on_request(response_time: float, exception: BaseException | None = None, **_kw: Any) -> None:

@@ -41,9 +41,11 @@ class OpenLoad:
         self._elapsed_s: float | None = None
 
     # -- the scheduler ---------------------------------------------------------------------------------
-    def start(self) -> None:
+    def start(self, epoch: float | None = None) -> None:
+        """Start the schedule now, or at the wall-clock ``epoch`` every worker shares (slots already due when a
+        worker starts late are queued at once and show as its dispatch lag: the schedule does not move)."""
         if self._greenlet is None:
-            self._t0 = time.perf_counter()
+            self._t0 = time.perf_counter() + (epoch - time.time() if epoch else 0.0)
             self._greenlet = gevent.spawn(self._run, self._t0)
 
     def _run(self, t0: float) -> None:
@@ -67,7 +69,7 @@ class OpenLoad:
             return
         self._greenlet.kill(block=True)
         now = time.perf_counter()
-        self._elapsed_s = now - (self._t0 or now)
+        self._elapsed_s = max(0.0, now - (self._t0 or now))
         while not self._queue.empty():
             intended, steady = self._queue.get_nowait()
             if steady:
@@ -103,7 +105,7 @@ class OpenLoad:
     def snapshot(self) -> dict[str, Any]:
         """This process's share: counts and encoded histograms (merged by the master or the harness)."""
         elapsed = self._elapsed_s if self._elapsed_s is not None else (
-            time.perf_counter() - self._t0 if self._t0 is not None else 0.0)
+            max(0.0, time.perf_counter() - self._t0) if self._t0 is not None else 0.0)
         return {"worker": self.worker, "workers": self.workers, "schedule_s": elapsed, "warmup_s": self.plan.warmup_s,
                 "counts": {**self.counts, "in_flight_at_end": self._in_flight},
                 "clamped": sum(h.clamped for h in self.histograms.values()),

@@ -91,12 +91,14 @@ def summarize(document: dict[str, Any]) -> ModelLatency:
     plan = document["plan"]
     counts = {key: sum(int(p["counts"].get(key, 0)) for p in processes) for key in (
         "scheduled", "completed", "dropped_late", "unstarted_at_end", "in_flight_at_end")}
-    # The steady window: the schedule after its warm-up.
-    schedule_s = max((float(p["schedule_s"]) - float(p.get("warmup_s", 0.0)) for p in processes), default=0.0)
+    # The steady window: the schedule after its warm-up; the achieved rate sums every process's own rate.
+    windows = [max(0.0, float(p["schedule_s"]) - float(p.get("warmup_s", 0.0))) for p in processes]
+    schedule_s = max(windows, default=0.0)
+    achieved = sum(int(p["counts"]["completed"]) / w for p, w in zip(processes, windows, strict=True) if w)
     return ModelLatency(
         "open", len(processes), document["expected_processes"], failures, merged(document, "response").figures(),
         service, merged(document, "lag").figures(), merged(document, "dispatch").figures(), SlotCounts(**counts),
-        float(plan["rate_per_s"]), counts["completed"] / schedule_s if schedule_s else 0.0, schedule_s,
+        float(plan["rate_per_s"]), achieved, schedule_s,
         plan["arrivals"], int(plan["max_users"]), float(plan["late_limit_s"]), clamped)
 
 
