@@ -1,113 +1,45 @@
-"""Compare two benchmark runs (pytest-benchmark JSON files): per benchmark, the change in a statistic and
-whether it is significant, judged on the raw rounds.
+"""What ``plsync bench --compare`` compares: the benchmark figures of an earlier run directory, or of any saved
+pytest-benchmark JSON file, against this run's, through the harness's one comparison (reports/compare.py: one
+threshold grammar, one Mann-Whitney test, and one rule for what may gate).
 
-Thresholds are pytest-benchmark's own (``median:10%`` or ``median:0.001`` seconds, parsed by
-``parse_compare_fail`` into a check whose ``fails()`` returns a message). A regression is reported only
-when the threshold is passed *and* the difference is significant: Mann-Whitney U on the two runs'
-rounds (no normality assumed: latency distributions are skewed), or, for a saved file without its
-rounds, Welch's t from the means and standard deviations. pyperf's 95 % level.
+A benchmark gates on its median over its raw-SQL ceiling, both timed in the same rounds of the same run: the
+ratio cancels what moved the whole machine between the two runs. Its raw median is shown beside it and gates
+only over repeated runs: the rounds of one run measure that run's noise, not the noise between runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from pytest_benchmark.utils import RegressionCheck, parse_compare_fail
-
-ALPHA = 0.05
-
-
-def parse_thresholds(expressions: Sequence[str]) -> list[RegressionCheck]:
-    """``median:10%``-style expressions; a malformed one raises ValueError naming it."""
-    checks = []
-    for expression in expressions:
-        try:
-            checks.append(parse_compare_fail(expression))
-        except Exception as exc:  # argparse.ArgumentTypeError: keep the CLI's error in one family
-            raise ValueError(f"malformed threshold {expression!r}: expected FIELD:N% or FIELD:SECONDS with FIELD "
-                             "one of min, max, mean, median, stddev, iqr") from exc
-    return checks
+from benchmarks.results import rows_from_json, scale_fits
+from benchmarks.suite import load_report
+from plsync.records.benchmarks import BenchmarkRecord, ScaleFitRecord
+from plsync.records.files import BENCHMARK_SCALE, BENCHMARKS
+from reports.compare import Row, compare_metrics, parse_thresholds, regressions
+from reports.metrics import Metric, benchmark_metrics
+from reports.run_reader import RunReader
 
 
-@dataclass(frozen=True)
-class Significance:
-    test: str  # mann-whitney-u | welch-t | none
-    p_value: float | None
-
-    @property
-    def significant(self) -> bool:
-        return self.p_value is not None and self.p_value < ALPHA
-
-
-def significance(before: Mapping[str, Any], after: Mapping[str, Any]) -> Significance:
-    """Two pytest-benchmark ``stats`` objects: on their rounds when both have them, else on their summaries."""
-    from scipy import stats as scipy_stats  # imported when needed: it costs seconds on a busy machine
-
-    a, b = before.get("data") or [], after.get("data") or []
-    if len(a) >= 2 and len(b) >= 2:
-        result = scipy_stats.mannwhitneyu(b, a, alternative="two-sided")
-        return Significance("mann-whitney-u", float(result.pvalue))
-    if min(before.get("rounds", 0), after.get("rounds", 0)) >= 2 and (before["stddev"] or after["stddev"]):
-        result = scipy_stats.ttest_ind_from_stats(after["mean"], after["stddev"], after["rounds"],
-                                                  before["mean"], before["stddev"], before["rounds"],
-                                                  equal_var=False)
-        return Significance("welch-t", float(result.pvalue))
-    return Significance("none", None)
+def benchmark_side(path: Path) -> list[Metric]:
+    """The benchmark metrics of a run directory (its records) or of a pytest-benchmark JSON file (its rows, built
+    as the suite builds them)."""
+    if path.is_dir() and (path / BENCHMARKS.filename).exists():
+        run = RunReader(path)
+        return list(benchmark_metrics(run.load(BENCHMARKS), run.get(BENCHMARK_SCALE, [])))
+    rows = rows_from_json(load_report(path))
+    return list(benchmark_metrics([BenchmarkRecord.model_validate(r) for r in rows],
+                                  [ScaleFitRecord.model_validate(vars(f) | {"verdict": f.verdict})
+                                   for f in scale_fits(rows)]))
 
 
-@dataclass(frozen=True)
-class Change:
-    benchmark: str
-    field: str
-    before_s: float
-    after_s: float
-    significance: Significance
-    regressions: list[str]  # one message per threshold passed significantly
-
-    @property
-    def change(self) -> float:
-        """Relative change of ``field``: +0.25 is 25 % slower."""
-        return self.after_s / self.before_s - 1 if self.before_s else float("inf")
-
-    @property
-    def regressed(self) -> bool:
-        return bool(self.regressions)
-
-
-def _key(bench: Mapping[str, Any]) -> str:
-    return str(bench.get("fullname") or bench["name"])
-
-
-def compare_runs(before: Mapping[str, Any], after: Mapping[str, Any], checks: Sequence[RegressionCheck] = (),
-                 field: str = "median") -> tuple[list[Change], list[str]]:
-    """Changes of every benchmark present in both runs, and the names found in only one of them."""
-    old = {_key(b): b for b in before.get("benchmarks", [])}
-    changes, unmatched = [], []
-    for bench in after.get("benchmarks", []):
-        base = old.pop(_key(bench), None)
-        if base is None:
-            unmatched.append(f"new: {bench['name']}")
-            continue
-        sig = significance(base["stats"], bench["stats"])
-        failed = [message for check in checks
-                  if (message := check.fails(bench["stats"], base["stats"])) and sig.significant]
-        changes.append(Change(bench["name"], field, base["stats"][field], bench["stats"][field], sig, failed))
-    unmatched += [f"gone: {b['name']}" for b in old.values()]
-    return changes, unmatched
-
-
-def comparison_record(baseline: str, before: Mapping[str, Any], after: Mapping[str, Any],
-                      thresholds: Sequence[str]) -> dict[str, Any]:
-    """The comparison as JSON for the run directory: every change, and the regressions that fail the run."""
-    changes, unmatched = compare_runs(before, after, parse_thresholds(thresholds))
-    return {
-        "baseline": baseline, "thresholds": list(thresholds), "alpha": ALPHA,
-        "changes": [{"benchmark": c.benchmark, "field": c.field, "before_s": c.before_s, "after_s": c.after_s,
-                     "change": c.change, "test": c.significance.test, "p_value": c.significance.p_value,
-                     "significant": c.significance.significant, "regressions": c.regressions} for c in changes],
-        "unmatched": unmatched,
-        "regressions": [f"{c.benchmark}: {message} ({c.significance.test} p={c.significance.p_value:.3g})"
-                        for c in changes for message in c.regressions],
-    }
+def comparison_record(baseline: str, before: Sequence[Metric], after: Sequence[Metric],
+                      thresholds: Sequence[str]) -> tuple[list[Row], dict[str, Any]]:
+    """The rows, and the comparison as JSON for the run directory: every row, and the regressions that fail the
+    run."""
+    rows = compare_metrics([before], [after])
+    return rows, {"baseline": baseline, "thresholds": list(thresholds),
+                  "rows": [dataclasses.asdict(r) for r in rows],
+                  "regressions": regressions(rows, parse_thresholds(thresholds))}

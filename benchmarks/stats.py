@@ -9,10 +9,9 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-#: pyperf's rules: a standard deviation of 10 % of the mean or more, or a minimum or maximum 50 % or more
-#: away from the mean, marks a result unstable.
-STDEV_LIMIT = 0.10
-SPREAD_LIMIT = 0.50
+# pyperf's rules for an unstable result are the harness's one rule, declared with the run directory's contract
+# (the latency probe of the strategies stage and the reports apply the same).
+from plsync.records.stability import SPREAD_LIMIT, STDEV_LIMIT, instability
 
 
 def percentile(values: Sequence[float], pct: int) -> float:
@@ -49,26 +48,6 @@ class RoundsSummary:
         return value
 
 
-def instability(seconds: Sequence[float]) -> list[str]:
-    """pyperf's warnings for these rounds; empty when the result looks stable. A single round cannot
-    show its spread: that is said too."""
-    if len(seconds) < 2:
-        return ["a single round: its stability is unknown"]
-    mean = statistics.fmean(seconds)
-    if mean <= 0:
-        return []
-    reasons = []
-    stdev = statistics.stdev(seconds)
-    if stdev >= STDEV_LIMIT * mean:
-        reasons.append(f"the standard deviation is {stdev / mean:.0%} of the mean")
-    low, high = min(seconds), max(seconds)
-    if (mean - low) >= SPREAD_LIMIT * mean:
-        reasons.append(f"the minimum is {(mean - low) / mean:.0%} smaller than the mean")
-    if (high - mean) >= SPREAD_LIMIT * mean:
-        reasons.append(f"the maximum is {(high - mean) / mean:.0%} greater than the mean")
-    return reasons
-
-
 @dataclass(frozen=True)
 class ScaleFit:
     """time = c * size ** exponent, fitted by least squares on log-log axes."""
@@ -100,3 +79,6 @@ def fit_exponent(operation: str, sizes: Sequence[int], seconds: Sequence[float])
     fit = scipy_stats.linregress([math.log(n) for n in sizes], [math.log(s) for s in seconds])
     r_squared = float(fit.rvalue) ** 2 if len(sizes) > 2 else 1.0
     return ScaleFit(operation, list(sizes), list(seconds), float(fit.slope), r_squared)
+
+
+__all__ = ["SPREAD_LIMIT", "STDEV_LIMIT", "RoundsSummary", "ScaleFit", "fit_exponent", "instability", "percentile"]

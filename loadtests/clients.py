@@ -2,11 +2,14 @@
 
 ``DirectClient`` calls the system's strategy in-process; ``HttpClient`` calls the API through
 Locust's FastHttpSession. Both time every call, report it through ``report`` (Locust's request
-event in a swarm, nothing in a test) and write it to the ledger.
+event in a swarm, nothing in a test) and write it to the ledger. Every call that starts ends in the
+ledger: one cut short (Locust kills a user's greenlet with ``GreenletExit`` when it stops without a
+stop timeout) is recorded as ``unknown``, since its commit may already have reached the server.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable
@@ -40,6 +43,20 @@ class SystemClient(Protocol):
     def bulk_sync_dry_run(self, rng: random.Random) -> None: ...
 
 
+def interruption(exc: BaseException) -> BaseException | None:
+    """The interruption behind ``exc`` (``GreenletExit``, ``KeyboardInterrupt``: not an ``Exception``), also when
+    cleaning up after it raised something else on the way out (a rollback on a connection left mid-query)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if not isinstance(seen, Exception):
+            return seen
+        seen = seen.__context__
+    return None
+
+
+INTERRUPTED = "interrupted before the reply: the commit may or may not have happened"
+
+
 def ignore(_operation: str, _seconds: float, _error: BaseException | None) -> None:
     """A report for tests: the client works the same, nothing is sent to Locust."""
 
@@ -52,8 +69,14 @@ class DirectClient:
         began = time.perf_counter()
         try:
             result = call()
-        except Exception as exc:
+        except BaseException as exc:
             elapsed = time.perf_counter() - began
+            stopped = interruption(exc)
+            if stopped is not None:  # not a reply: Locust's statistics get nothing, the ledger gets unknown
+                self.ctx.record(operation, user_id, xp, Outcome.UNKNOWN, elapsed, error=INTERRUPTED)
+                if stopped is exc:
+                    raise
+                raise stopped from exc  # the stop goes on; what its clean-up raised stays as the cause
             self.report(operation, elapsed, exc)
             error = f"{type(exc).__name__}: {exc}"[:300]
             self.ctx.record(operation, user_id, xp, outcome_of(exc), elapsed, error=error)
@@ -95,12 +118,26 @@ class DirectClient:
         self._timed("bulk_sync_dry_run", 0, 0, dry_run)
 
 
-def outcome_of_status(status: int) -> Outcome:
+#: The error of a 503 the API sends when it sheds load: the request was refused before it ran.
+SHED = "OverloadedError"
+
+
+def outcome_of_status(status: int, error: str | None = None) -> Outcome:
+    """``error`` is the ``error`` field of the API's error body, when there is one."""
     if 200 <= status < 300:
         return Outcome.OK
-    if 400 <= status < 500:
-        return Outcome.FAILED  # the API said it did nothing (bad input, conflict, lock timeout)
+    if 400 <= status < 500 or (status == 503 and error == SHED):
+        return Outcome.FAILED  # the API said it did nothing (bad input, conflict, lock timeout, load shed)
     return Outcome.UNKNOWN  # 5xx or no response: the write may or may not have happened
+
+
+def error_kind(text: str | None) -> str | None:
+    """The ``error`` field of an error body, or None when the answer is not one."""
+    try:
+        body = json.loads(text or "")
+    except ValueError:
+        return None
+    return body.get("error") if isinstance(body, dict) else None
 
 
 class HttpClient:
@@ -116,12 +153,18 @@ class HttpClient:
                                   "catch_response": True}
         if body is not None:
             kwargs["json"] = body
-        with getattr(self.session, method)(path, **kwargs) as response:
-            outcome = outcome_of_status(response.status_code or 0)
-            error = None
-            if outcome is not Outcome.OK:
-                error = f"HTTP {response.status_code}: {(response.text or '')[:200]}"
-                response.failure(error)
+        try:
+            with getattr(self.session, method)(path, **kwargs) as response:
+                status = response.status_code or 0
+                outcome = outcome_of_status(status, error_kind(response.text) if status == 503 else None)
+                error = None
+                if outcome is not Outcome.OK:
+                    error = f"HTTP {response.status_code}: {(response.text or '')[:200]}"
+                    response.failure(error)
+        except BaseException as exc:  # a stop mid-request, or the session itself failing: no status seen
+            detail = INTERRUPTED if interruption(exc) is not None else f"{type(exc).__name__}: {exc}"[:300]
+            self.ctx.record(name, user_id, xp, Outcome.UNKNOWN, time.perf_counter() - began, error=detail)
+            raise
         self.ctx.record(name, user_id, xp, outcome, time.perf_counter() - began, error=error)
 
     def level_up(self, rng: random.Random) -> None:

@@ -1,22 +1,31 @@
 """What both locustfiles share: their command-line flags, the per-process swarm context, the ledger,
-and the JSON summary written when a run ends (by the local runner or the master)."""
+and the JSON summary written when a run ends (by the local runner or the master).
+
+Distributed, the master's options reach every worker with the spawn message and replace the worker's own
+(Locust copies every custom flag): what to run (strategy, workload, specialization) comes from the master;
+what is specific to the host (the database and Redis URLs, the API secret) is read once at start-up and kept.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import random
+import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from locust import events
 from locust.env import Environment
-from locust.runners import MasterRunner
+from locust.runners import MasterRunner, WorkerRunner
 from sqlalchemy import create_engine, text
 
 from loadtests.ledger_sink import LedgerSink, read_ledgers
+from loadtests.ledger_stream import KIND, MODES, MasterLedger, StreamingLedger, write_manifest
+from loadtests.record_stream import message_type
 from loadtests.workloads import Workload, workload_named
+from plsync.records.swarms import LedgerStreamRecord
 from scenarios.ledger import LedgerEntry, Outcome
 from system.config import parse_database_url
 
@@ -33,21 +42,36 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--plsync-redis-url", default=env("PLSYNC_REDIS_URL"), include_in_web_ui=False)
     parser.add_argument("--plsync-api-secret", default=env("PLSYNC_API_SECRET"), include_in_web_ui=False,
                         help="The API's token secret (HTTP users mint their tokens with it)")
-    parser.add_argument("--plsync-ledger-dir", default=env("PLSYNC_LEDGER_DIR", "runs/locust-ledger"))
+    parser.add_argument("--plsync-ledger-dir", default=env("PLSYNC_LEDGER_DIR", "runs/locust-ledger"),
+                        help="Where the ledger is written: by this process, or, distributed, by the master")
+    parser.add_argument("--plsync-ledger-mode", default=env("PLSYNC_LEDGER_MODE", "stream"), choices=MODES,
+                        help="Distributed: stream (workers send their ledgers to the master) or local (each "
+                             "worker writes its own, on a disk the master must share)")
     parser.add_argument("--plsync-stats-out", default=env("PLSYNC_STATS_OUT"), help="JSON summary path")
     parser.add_argument("--plsync-pool-size", type=int, default=int(env("PLSYNC_POOL_SIZE", "0")))
 
 
+class LedgerWriter(Protocol):
+    def record(self, entry: LedgerEntry) -> None: ...
+    def close(self) -> None: ...
+
+
 @dataclass
 class SwarmContext:
-    """One per Locust process (local or worker): who to hit, what to do, where to write the ledger."""
+    """One per Locust process (local or worker): who to hit, what to do, where the ledger goes."""
 
     options: Any
     students: list[int]
     staff_id: int
     workload: Workload
-    ledger: LedgerSink
+    ledger: LedgerWriter
     specialization: str
+    #: This host's own settings, as given at start-up (a master's spawn message replaces ``options``' values).
+    database_url: str = ""
+    redis_url: str | None = None
+    api_secret: str | None = None
+    #: Why this process refused the run it was given (a worker's final batch carries it to the master).
+    refused: str | None = None
 
     def pick_student(self, rng: random.Random) -> int:
         pool = self.students[: self.workload.hot_students] if self.workload.hot_students else self.students
@@ -63,25 +87,61 @@ class SwarmContext:
                                        error))
 
 
+def _population(database_url: str, specialization: str) -> tuple[list[int], int]:
+    engine = create_engine(parse_database_url(database_url))
+    try:
+        with engine.connect() as conn:
+            students = list(conn.execute(text(
+                "SELECT student_id FROM specialization_progress WHERE specialization_id = :s ORDER BY student_id"),
+                {"s": specialization}).scalars())
+            staff = conn.execute(text("SELECT id FROM users WHERE role = 'admin' ORDER BY id LIMIT 1")).scalar()
+    finally:
+        engine.dispose()
+    if not students or staff is None:
+        raise SystemExit("plsync: the database has no students with progress, or no admin: seed it first")
+    return students, int(staff)
+
+
+class _Pending:
+    """A worker's ledger before its first test starts: the master's spawn message decides where entries go."""
+
+    def record(self, entry: LedgerEntry) -> None:
+        raise RuntimeError("a ledger entry before the test started")
+
+    def close(self) -> None:
+        pass
+
+
 def build_context(environment: Environment) -> SwarmContext | None:
     if isinstance(environment.runner, MasterRunner):
         return None  # the master runs no users
     opts = environment.parsed_options
     if not opts.plsync_database_url:
         raise SystemExit("plsync: set PLSYNC_DATABASE_URL or --plsync-database-url (e.g. from `plsync db up`)")
-    engine = create_engine(parse_database_url(opts.plsync_database_url))
-    try:
-        with engine.connect() as conn:
-            students = list(conn.execute(text(
-                "SELECT student_id FROM specialization_progress WHERE specialization_id = :s ORDER BY student_id"),
-                {"s": opts.plsync_specialization}).scalars())
-            staff = conn.execute(text("SELECT id FROM users WHERE role = 'admin' ORDER BY id LIMIT 1")).scalar()
-    finally:
-        engine.dispose()
-    if not students or staff is None:
-        raise SystemExit("plsync: the database has no students with progress, or no admin: seed it first")
-    return SwarmContext(opts, students, int(staff), workload_named(opts.plsync_workload, opts.plsync_hot_students),
-                        LedgerSink(Path(opts.plsync_ledger_dir)), opts.plsync_specialization)
+    students, staff = _population(opts.plsync_database_url, opts.plsync_specialization)
+    ledger: LedgerWriter = _Pending() if _is_worker(environment) else LedgerSink(Path(opts.plsync_ledger_dir))
+    return SwarmContext(opts, students, staff, workload_named(opts.plsync_workload, opts.plsync_hot_students),
+                        ledger, opts.plsync_specialization, opts.plsync_database_url, opts.plsync_redis_url,
+                        opts.plsync_api_secret)
+
+
+def adopt_master_options(ctx: SwarmContext, environment: Environment, own_ledger_dir: str) -> None:
+    """On a worker at each test's start: the workload and the ledger's way as the master says (its options have
+    just replaced this worker's), the database this worker was started with."""
+    opts = environment.parsed_options
+    if opts.plsync_specialization != ctx.specialization:
+        ctx.students, ctx.staff_id = _population(ctx.database_url, opts.plsync_specialization)
+        ctx.specialization = opts.plsync_specialization
+    ctx.workload = workload_named(opts.plsync_workload, opts.plsync_hot_students)
+    if isinstance(ctx.ledger, StreamingLedger):
+        ctx.ledger.sender.start()  # a further test on the same worker: the stream goes on, numbered on
+        return
+    if isinstance(ctx.ledger, LedgerSink):
+        return
+    runner = environment.runner
+    assert isinstance(runner, WorkerRunner)
+    ctx.ledger = (StreamingLedger(runner.client_id, runner.send_message) if opts.plsync_ledger_mode == "stream"
+                  else LedgerSink(Path(own_ledger_dir)))
 
 
 def stats_summary(environment: Environment) -> dict[str, Any]:
@@ -105,15 +165,47 @@ def stats_summary(environment: Environment) -> dict[str, Any]:
 def register_lifecycle(environment_holder: dict[str, SwarmContext | None]) -> None:
     """Hook the context into Locust's init, and the summary and ledger flush into its shutdown."""
 
+    master: dict[str, MasterLedger] = {}
+
     @events.init.add_listener
     def on_init(environment: Environment, **_kw: Any) -> None:
         environment_holder["ctx"] = build_context(environment)
+        runner, opts = environment.runner, environment.parsed_options
+        if isinstance(runner, MasterRunner) and opts is not None and opts.plsync_ledger_mode == "stream":
+            ledger = master["ledger"] = MasterLedger(Path(opts.plsync_ledger_dir))
+            runner.register_message(message_type(KIND), ledger.on_message)
+            environment.events.worker_connect.add_listener(ledger.connected)
+        if isinstance(runner, WorkerRunner) and opts is not None:
+            environment_holder["own_ledger_dir"] = opts.plsync_ledger_dir
+            # The master names workers by Locust's id: say it here, where whoever started this worker can see it.
+            print(f"plsync: worker {runner.client_id} (pid {os.getpid()})", file=sys.stderr, flush=True)
+
+    @events.test_start.add_listener
+    def on_test_start(environment: Environment, **_kw: Any) -> None:
+        ctx = environment_holder.get("ctx")
+        if ctx is not None and _is_worker(environment):
+            adopt_master_options(ctx, environment, environment_holder["own_ledger_dir"])
+
+    @events.test_stop.add_listener
+    def on_test_stop(environment: Environment, **_kw: Any) -> None:
+        ctx = environment_holder.get("ctx")
+        # Every user has ended (Locust joined their greenlets): the worker's last entries are in the buffer.
+        if ctx is not None and isinstance(ctx.ledger, StreamingLedger):
+            ctx.ledger.finish(ctx.refused)
 
     @events.quitting.add_listener
     def on_quitting(environment: Environment, **_kw: Any) -> None:
         ctx = environment_holder.get("ctx")
         if ctx is not None:
             ctx.ledger.close()
+        runner, opts = environment.runner, environment.parsed_options
+        if "ledger" in master:
+            # Before the summary: the workers' last statistics reports arrive during the same wait.
+            master.pop("ledger").finish(runner, environment.stop_timeout or 0.0,
+                                        lambda node, data: environment.events.worker_report.fire(client_id=node,
+                                                                                                 data=data))
+        elif isinstance(runner, MasterRunner) and opts is not None:
+            write_manifest(Path(opts.plsync_ledger_dir), LedgerStreamRecord(mode="local"))
         out = environment.parsed_options.plsync_stats_out if environment.parsed_options else None
         if out and environment.runner is not None and not _is_worker(environment):
             Path(out).parent.mkdir(parents=True, exist_ok=True)
@@ -121,8 +213,6 @@ def register_lifecycle(environment_holder: dict[str, SwarmContext | None]) -> No
 
 
 def _is_worker(environment: Environment) -> bool:
-    from locust.runners import WorkerRunner
-
     return isinstance(environment.runner, WorkerRunner)
 
 

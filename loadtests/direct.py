@@ -8,6 +8,7 @@ patch runs before any connection is made, so N users really hold N transactions 
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 from typing import Any
@@ -16,8 +17,10 @@ from psycogreen.gevent import patch_psycopg
 
 patch_psycopg()
 
+import gevent  # noqa: E402
 from locust import User, constant, events, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
+from locust.runners import WorkerRunner  # noqa: E402
 
 from loadtests.clients import DirectClient, SystemClient  # noqa: E402
 from loadtests.common import SwarmContext, register_lifecycle  # noqa: E402
@@ -26,7 +29,7 @@ from loadtests.shapes import StagesShape  # noqa: E402, F401  (Locust picks the 
 from plsync.limits import limits_from_env  # noqa: E402
 from system.config import SystemConfig  # noqa: E402
 from system.db import Database  # noqa: E402
-from system.strategies import StrategyContext, create_strategy  # noqa: E402
+from system.strategies import StrategyContext, create_strategy, strategy_class  # noqa: E402
 
 HOLDER: dict[str, Any] = {}
 register_lifecycle(HOLDER)
@@ -40,8 +43,9 @@ def open_strategy(environment: Environment, **_kw: Any) -> None:
         return
     opts = environment.parsed_options
     pool = opts.plsync_pool_size or max(8, int(opts.num_users or 8) + 4)
-    # The limits a parent hands down (e.g. a short Redis lease under the pause nemesis).
-    config = SystemConfig(database_url=opts.plsync_database_url, redis_url=opts.plsync_redis_url,
+    # This host's database and Redis, with the limits a parent hands down (e.g. a short Redis lease under the
+    # pause nemesis).
+    config = SystemConfig(database_url=ctx.database_url, redis_url=ctx.redis_url,
                           pool_size=pool, max_overflow=8, **limits_from_env(os.environ))
     db = Database.connect(config, application_name=f"plsync-swarm-{opts.plsync_strategy}")
     HOLDER["strategy"] = create_strategy(opts.plsync_strategy, StrategyContext(db=db, config=config))
@@ -59,6 +63,27 @@ def close_strategy(**_kw: Any) -> None:
     if "strategy" in HOLDER:
         HOLDER.pop("strategy").close()
         HOLDER.pop("db").dispose()
+
+
+@events.test_start.add_listener
+def adopt_master_strategy(environment: Environment, **_kw: Any) -> None:
+    """A worker runs the strategy its master names (the spawn message carries the master's flags)."""
+    ctx: SwarmContext | None = HOLDER.get("ctx")
+    if ctx is None or not isinstance(environment.runner, WorkerRunner) or "strategy" not in HOLDER:
+        return
+    wanted = environment.parsed_options.plsync_strategy
+    if wanted == HOLDER["strategy"].name:
+        return
+    if strategy_class(wanted).needs_redis and not ctx.redis_url:
+        # Not a Redis of its own: the lock would exclude no other worker. Refuse, as the command line does.
+        ctx.refused = (f"the master runs {wanted}, which needs the Redis every worker shares: start this worker "
+                       "with PLSYNC_REDIS_URL or --plsync-redis-url")
+        logging.getLogger("plsync").error("plsync: %s", ctx.refused)
+        environment.process_exit_code = 2
+        gevent.spawn(environment.runner.quit)
+        return
+    close_strategy()
+    open_strategy(environment)
 
 
 class DirectUser(User):

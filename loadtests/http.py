@@ -56,7 +56,8 @@ class ApiUser(FastHttpUser):
     def on_start(self) -> None:
         self.ctx: SwarmContext = HOLDER["ctx"]
         self.rng = random.Random()
-        codec = TokenCodec(self.environment.parsed_options.plsync_api_secret)
+        # This host's own secret (a master's spawn message replaces the flag's value with the master's).
+        codec = TokenCodec(self.ctx.api_secret or self.environment.parsed_options.plsync_api_secret)
         self.api: SystemClient = HttpClient(self.client, self.ctx, RenewingToken(codec, self.ctx.staff_id, "admin"))
 
     @task

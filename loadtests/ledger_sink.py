@@ -7,7 +7,7 @@ import os
 import socket
 from pathlib import Path
 
-from scenarios.ledger import Ledger, LedgerEntry, Outcome
+from scenarios.ledger import Ledger, LedgerEntry
 
 
 class LedgerSink:
@@ -17,22 +17,24 @@ class LedgerSink:
         self._file = self.path.open("a", buffering=1 << 16)
 
     def record(self, entry: LedgerEntry) -> None:
-        self._file.write(json.dumps([entry.operation, entry.user_id, entry.specialization, entry.xp,
-                                     entry.outcome.value, round(entry.latency_s, 6), entry.attempts, entry.error])
-                         + "\n")
+        self._file.write(json.dumps(entry.to_row()) + "\n")
 
     def close(self) -> None:
         self._file.close()
 
 
 def read_ledgers(directory: Path) -> Ledger:
-    """Merge every process's ledger file into one ledger."""
+    """Merge every process's ledger file into one ledger.
+
+    The ledger files stay JSON lines outside the run directory's contract (plsync/records/): they are raw data,
+    appended entry by entry while the swarm runs (by every process, or by the master for remote workers), not
+    records a report reads; each row is checked by ``LedgerEntry.from_row``. What the master says of them is a
+    record (``ledger_stream.json``, ``LEDGER_STREAM``)."""
     ledger = Ledger()
     for path in sorted(directory.glob("ledger-*.jsonl")):
         with path.open() as handle:
             for line in handle:
                 if not line.strip():
                     continue
-                op, uid, spec, xp, outcome, latency, attempts, error = json.loads(line)
-                ledger.record(LedgerEntry(op, uid, spec, xp, Outcome(outcome), latency, attempts, error))
+                ledger.record(LedgerEntry.from_row(json.loads(line)))
     return ledger

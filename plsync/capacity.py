@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from fixtures.provision import Environment
 from loadtests.arrivals import ArrivalPlan
 from loadtests.capacity import SearchPlan, Slo, StepResult, StrategyCapacity, judge, search
-from plsync.rundir import RunDirectory
+from plsync.records.capacity import CapacityRecord
+from plsync.records.files import CAPACITY
+from plsync.rundir import RunDirectory, to_jsonable
 from plsync.swarm import SwarmOptions, SwarmResult, run_swarm
 from system.config import SystemConfig
 from system.errors import ConfigurationError
@@ -64,7 +65,7 @@ def step_result(options: CapacityOptions, strategy: str, rate: float, repeat: in
     dispatch_ms = dispatch.get(label) if dispatch else None
     dropped = slots.dropped_ratio if slots else 1.0
     failures = result.failures + (latency.failures if latency else 0)
-    violations = sum(int(r["violations"]) for r in result.invariants["results"])
+    violations = result.invariant_violations
     verdict, reasons = judge(options.slo, slo_ms=slo_ms, dispatch_lag_slo_ms=dispatch_ms, dropped_ratio=dropped,
                              failures=failures, lost_xp=result.lost_xp, desynced_pairs=result.desynced_pairs,
                              gated=strategy != "legacy")
@@ -80,7 +81,7 @@ def step_result(options: CapacityOptions, strategy: str, rate: float, repeat: in
 
 
 def run_capacity(env: Environment, config: SystemConfig, options: CapacityOptions, run: RunDirectory, *,
-                 say: Callable[[str], None] = print) -> dict[str, Any]:
+                 say: Callable[[str], None] = print) -> CapacityRecord:
     results: list[StrategyCapacity] = []
     for strategy in options.strategies:
         counter = [0]
@@ -97,12 +98,13 @@ def run_capacity(env: Environment, config: SystemConfig, options: CapacityOption
             return step
 
         results.append(search(strategy, options.slo, options.search, one_step))
-    document = {"schema": 1, "model": "open", "slo": str(options.slo), "slo_label": options.slo.label,
+    document = {"model": "open", "slo": str(options.slo), "slo_label": options.slo.label,
                 "slo_limit_ms": options.slo.limit_ms, "workload": options.workload, "transport": options.transport,
                 "max_users": options.max_users, "step_s": options.step_s, "warmup_s": options.warmup_s,
                 "arrivals": options.arrivals, "shipping": options.shipping, "strategies": results}
-    run.write_json("capacity", document)
-    return run.read_json("capacity")
+    record = CAPACITY.record.model_validate(to_jsonable(document))
+    run.write_record(CAPACITY, record)
+    return record
 
 
 def _ms(value: float | None) -> str:

@@ -158,6 +158,16 @@ def serve_cmd(host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
               pool_size: Annotated[int, typer.Option("--pool-size", help="Database connections of the API")] = 32,
               token_file: Annotated[Path | None, typer.Option("--token-file", help="Also write the admin token "
                                                               "here, readable by you only")] = None,
+              queue_max: Annotated[int, typer.Option("--queue-max", min=0, help="Requests that may wait for a "
+                                                     "database slot; more are refused with 503")] = 256,
+              queue_wait: Annotated[float, typer.Option("--queue-wait", min=0.001, help="Seconds a request may "
+                                                        "wait for a slot before it is refused with 503")] = 2.0,
+              header_timeout: Annotated[float, typer.Option("--header-timeout", min=0.001, help="Seconds a "
+                                                            "connection may take to send a request's headers")] = 5.0,
+              body_timeout: Annotated[float, typer.Option("--body-timeout", min=0.001, help="Seconds a request "
+                                                          "may take to send its body (408 after)")] = 5.0,
+              max_connections: Annotated[int, typer.Option("--max-connections", min=1, help="Connections open "
+                                                           "at once; past it new ones are closed")] = 4096,
               database_url: DatabaseUrl = None, database: DatabaseMode = None,
               redis_url: RedisUrl = None) -> None:
     """Serve the HTTP API (level-ups, licenses, admin sync, /health/integrity) with uvicorn.
@@ -171,6 +181,7 @@ def serve_cmd(host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
 
     from plsync.session import open_system
     from system.api.app import create_app
+    from system.api.server import uvicorn_config
     from system.api.tokens import TokenCodec
     from system.strategies import strategy_class
 
@@ -178,7 +189,10 @@ def serve_cmd(host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     settings.require_shared_redis([strategy])
     with open_system(settings, with_redis=strategy_class(strategy).needs_redis) as system:
         # Its own pool, named plsync-api, sized for concurrent requests (the library default of 5 queues them).
-        api = create_app(dataclasses.replace(system.config, pool_size=pool_size, max_overflow=8), strategy=strategy)
+        served = dataclasses.replace(system.config, pool_size=pool_size, max_overflow=8, api_queue_max=queue_max,
+                                     api_queue_wait_s=queue_wait, api_header_timeout_s=header_timeout,
+                                     api_body_timeout_s=body_timeout, api_max_connections=max_connections)
+        api = create_app(served, strategy=strategy)
         admin = _first_admin(system)
         token = TokenCodec(system.config.api_secret, system.config.api_token_ttl_s).issue(admin, "admin")
         print(f"admin token: {token}", flush=True)  # one line, plain (a console would wrap it)
@@ -186,8 +200,7 @@ def serve_cmd(host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
             _write_private(token_file, token + "\n")
         console.print(f"API on http://{host}:{port} (strategy {strategy}); the token is user {admin}'s, valid "
                       f"{system.config.api_token_ttl_s:.0f} s")
-        # No access log: a line per request costs the API CPU a swarm measures (errors are still logged).
-        uvicorn.run(api, host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.Server(uvicorn_config(api, served, host=host, port=port)).run()
 
 
 def _first_admin(system: OpenSystem) -> int:
@@ -249,6 +262,7 @@ def readiness_cmd(profile: Annotated[str, typer.Option("--profile", help="smoke,
     from loadtests.capacity import Slo
     from plsync.profiles import profile_named
     from plsync.readiness import run_readiness
+    from plsync.records.files import VERDICT
     from reports.publish import publish
     from reports.readiness import terminal_tables
     from reports.run_reader import RunReader
@@ -267,16 +281,16 @@ def readiness_cmd(profile: Annotated[str, typer.Option("--profile", help="smoke,
     run = RunReader(run_readiness(settings, chosen, console, strategies=strategies or (), only=only or (),
                                   skip=skip or ()).path)
     card = publish(run.path)
-    verdict = run.read_json("verdict")
+    verdict = run.load(VERDICT)
     if as_json:
-        emit_json(verdict)
+        emit_json(verdict.model_dump(mode="json"))
     else:
         for table in terminal_tables(run):
             out.print(table)
         say(f"scorecard: {card.verdict} ({card.summary})")
         say(f"report: {run.path / 'report.html'} (also report.md, scorecard.json, junit.xml)")
-    if not verdict["passed"]:
-        raise RunFailedError("readiness failed:\n  " + "\n  ".join(verdict["failures"]))
+    if not verdict.passed:
+        raise RunFailedError("readiness failed:\n  " + "\n  ".join(verdict.failures))
     if not as_json:
         out.print("[bold green]readiness: PASS[/]")
 

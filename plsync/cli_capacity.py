@@ -63,11 +63,11 @@ def capacity_cmd(strategies: Annotated[list[str] | None, typer.Option("--strateg
         require_disposable(system.env, "replace the data with a capacity population")
         document = run_capacity(system.env, system.config, options, run, say=note)
     if as_json:
-        emit_json(document)
+        emit_json(document.model_dump(mode="json"))
         return
-    for entry in document["strategies"]:
+    for entry in document.strategies:
         out.print(steps_table(document, entry))
-    for entry in document["strategies"]:
+    for entry in document.strategies:
         say(capacity_line(document, entry))
     say(f"results: {run.path}")
 

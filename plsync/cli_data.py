@@ -193,6 +193,7 @@ def stress_cmd(users: Users = 10_000, seed: Seed = 42, faults: Faults = "default
     """Desync recovery stress: seed, inject, detect, repair; timings beside the raw-SQL baseline."""
     from fixtures.bulk_population import PopulationSpec
     from fixtures.faults import FaultMix
+    from plsync.records.files import RECOVERY_STRESS
     from plsync.safety import require_disposable
     from plsync.session import open_system
     from reports.recovery import recovery_table
@@ -206,12 +207,12 @@ def stress_cmd(users: Users = 10_000, seed: Seed = 42, faults: Faults = "default
         run = RunDirectory.create(settings.runs_root, "recovery-stress")
         result, manifest = run_desync_recovery(system.db.engine, users=users, mix=mix, seed=seed,
                                                on_progress=note)
-    run.write_json("recovery_stress", [result])
+    run.write_record(RECOVERY_STRESS, [result])
     run.write_json("manifest", manifest.to_json())
     if as_json:
         emit_json(asdict(result))
     else:
-        out.print(recovery_table(run.read_json("recovery_stress")))
+        out.print(recovery_table(run.read_record(RECOVERY_STRESS)))
         say(f"results: {run.path}")
 
 

@@ -29,23 +29,31 @@ def report_cmd(run_dir: RunPath, as_json: AsJson = False) -> None:
 
 def compare_cmd(baseline: RunPath, contender: RunPath,
                 fail_on: Annotated[list[str] | None, typer.Option(
-                    "--fail-on", help="PCT% or PATTERN:PCT%: exit 1 on a worse change past it (significant where "
-                                      "samples exist); repeat")] = None,
+                    "--fail-on", help="PCT% or PATTERN:PCT%: exit 1 on a worse change past it, where the row may "
+                                      "gate (counts, ratios to a control in the same run; raw measurements only "
+                                      "over repeated runs); repeat")] = None,
+                baseline_runs: Annotated[list[Path] | None, typer.Option(
+                    "--baseline-run", help="Another run of the baseline's code (repeat): raw measurements are "
+                                           "tested between runs with 4 or more a side")] = None,
+                contender_runs: Annotated[list[Path] | None, typer.Option(
+                    "--contender-run", help="Another run of the contender's code (repeat)")] = None,
                 changed: Annotated[bool, typer.Option("--changed", help="Show only the metrics that changed")] = False,
                 html: Annotated[Path | None, typer.Option("--html", help="Where to write the HTML comparison "
                                                           "(default: a new run directory)")] = None,
                 runs_dir: RunsDir = Path("runs"), as_json: AsJson = False) -> None:
-    """Compare two runs metric by metric; with --fail-on, a CI gate on regressions."""
+    """Compare runs metric by metric; with --fail-on, a CI gate on regressions."""
     import dataclasses
 
     from plsync.errors import RunFailedError
-    from reports.compare import Threshold, compare_runs, regressions
+    from reports.compare import compare_runs, parse_thresholds, regressions
     from reports.compare_render import compare_html, compare_table
     from reports.run_reader import RunReader
 
-    thresholds = [Threshold.parse(t) for t in fail_on or []]
-    base, cont = RunReader(baseline.resolve()), RunReader(contender.resolve())
-    rows = compare_runs(base, cont)
+    thresholds = parse_thresholds(fail_on or [])
+    bases = [RunReader(p.resolve()) for p in [baseline, *(baseline_runs or [])]]
+    conts = [RunReader(p.resolve()) for p in [contender, *(contender_runs or [])]]
+    base, cont = bases[0], conts[0]
+    rows = compare_runs(bases, conts)
     failures = regressions(rows, thresholds)
     if html is None:
         run = RunDirectory.create(settings_from(None, None, runs_root=runs_dir).runs_root, "compare")

@@ -35,6 +35,7 @@ def scenarios_cmd(strategies: Annotated[list[str] | None, typer.Option("--strate
     """Run the scenarios x strategies matrix; exit 1 when a cell is not what was expected."""
     from plsync.errors import RunFailedError
     from plsync.readiness import choose_strategies
+    from plsync.records.files import MATRIX
     from plsync.rundir import RunDirectory
     from plsync.safety import require_disposable
     from plsync.session import open_system
@@ -52,17 +53,17 @@ def scenarios_cmd(strategies: Annotated[list[str] | None, typer.Option("--strate
         require_disposable(system.env, "wipe the data and inject faults")
         cells = run_matrix_shown(system.config, system.env, run, chosen, console, only=only or (),
                                  skip_tags=(() if randomized else ("randomized",)) + tuple(skip_tag or ()))
-    run.write_json("matrix", cells)
-    recorded = run.read_json("matrix")
+    run.write_record(MATRIX, cells)
+    recorded = run.read_record(MATRIX)
     if as_json:
-        emit_json(recorded)
+        emit_json([cell.model_dump(mode="json") for cell in recorded])
     else:
         out.print(matrix_table(recorded))
         for line in contradictions(recorded):
             say(f"claim contradicted: {line}", style="yellow")
         say(f"results: {run.path} (the system's logs of injected faults: {LOG})")
-    bad = [f"{c['scenario']}/{c['strategy']}: {c['observed']} (expected {' or '.join(c['expected'])})"
-           for c in recorded if not c["matches"]]
+    bad = [f"{c.scenario}/{c.strategy}: {c.observed} (expected {' or '.join(c.expected)})"
+           for c in recorded if not c.matches]
     if bad:
         raise RunFailedError("scenario cells not as expected:\n  " + "\n  ".join(bad))
 

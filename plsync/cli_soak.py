@@ -45,6 +45,7 @@ def soak_cmd(hours: Annotated[float, typer.Option("--hours", help="Hours of sche
     database restart and an outage. Exit 1 when a gate fails."""
     from plsync.errors import RunFailedError
     from plsync.gates import check_gates, failures
+    from plsync.records.files import SOAK
     from plsync.rundir import RunDirectory
     from plsync.safety import require_disposable
     from plsync.session import open_system
@@ -70,16 +71,16 @@ def soak_cmd(hours: Annotated[float, typer.Option("--hours", help="Hours of sche
     with open_system(settings, with_redis=strategy == "redis", demo_data=False, run=run) as system:
         require_disposable(system.env, "replace the data with a soak population")
         soak_shown(system.config, system.env, run, options, console)
-    outcomes = check_gates("soak", GATES, run.read_json, run.has)
+    outcomes = check_gates("soak", GATES, run.read_record, run.has)
     run.write_json("soak_gates", outcomes)
     failed = failures(outcomes)
     reader = RunReader(run.path)
     if as_json:
-        emit_json(reader.read_json("soak"))
+        emit_json(reader.load(SOAK).model_dump(mode="json"))
     else:
-        soak = reader.read_json("soak")
+        soak = reader.load(SOAK)
         out.print(soak_table(soak))
-        out.print(phases_table(soak["phases"]))
+        out.print(phases_table(soak.phases))
         say(f"results: {run.path}")
     if failed:
         raise RunFailedError("soak failed:\n  " + "\n  ".join(failed))

@@ -24,6 +24,7 @@ from plsync.options import (
 from plsync.rundir import RunDirectory
 from plsync.session import OpenSystem
 from plsync.swarm import SwarmOptions
+from plsync.swarm_remote import ExternalWorkers
 
 
 def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy", help="Repeat to run several "
@@ -52,27 +53,48 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
                                                             "(default --users)")] = None,
               late_limit: Annotated[float, typer.Option("--late-limit", help="Seconds a scheduled request may "
                                                         "start late before it is dropped (counted)")] = 5.0,
+              master: Annotated[bool, typer.Option("--master", help="Run Locust's master only: workers on other "
+                                                   "hosts join it (--expect-workers)")] = False,
+              expect_workers: Annotated[int, typer.Option("--expect-workers", help="With --master: how many "
+                                                          "workers to wait for")] = 0,
+              master_bind_host: Annotated[str, typer.Option("--master-bind-host", help="With --master: the "
+                                                            "address workers reach")] = "0.0.0.0",
+              master_port: Annotated[int, typer.Option("--master-port", help="The master's port (both roles)")]
+              = 5557,
+              worker: Annotated[bool, typer.Option("--worker", help="Run one Locust worker for a master on "
+                                                   "--master-host; it runs what the master says")] = False,
+              master_host: Annotated[str, typer.Option("--master-host", help="With --worker: the master's "
+                                                       "address")] = "",
               runs_dir: RunsDir = Path("runs"),
               as_json: AsJson = False, database_url: DatabaseUrl = None, database: DatabaseMode = None,
               redis_url: RedisUrl = None, disposable: Disposable = False) -> None:
-    """Swarm the system with Locust; exit 1 when a threshold or an invariant fails."""
+    """Swarm the system with Locust; exit 1 when a threshold or an invariant fails, or when a worker's ledger
+    did not reach the master whole (the run is then incomplete)."""
     from loadtests.arrivals import ArrivalPlan, parse_rate
     from loadtests.open_model import describe, read_summary
     from plsync.errors import RunFailedError
+    from plsync.records.files import BASELINES, SWARM, SWARMS
     from plsync.safety import require_disposable
     from plsync.session import open_system
     from plsync.swarm import run_swarm
     from reports.swarm import cpu_table, remedy_lines, swarm_table
     from system.strategies import strategy_names
 
+    if worker:
+        _worker(master, master_host, master_port, transport, strategies, database_url, redis_url)
+        return
     chosen = strategy_names() if compare_strategies else list(dict.fromkeys(strategies or ["coupled"]))
     open_model = None
     if rate is not None:  # the open model: --stages shape the rate, the pool of users stays whole
         users = max_users or users
         open_model = ArrivalPlan(parse_rate(rate), arrivals, users, late_limit, stages=stages)
         stages = "steady"
-    plans = [SwarmOptions(s, shape, users, spawn_rate, run_time, transport, stages, students, hot_students, workers,
-                          nemesis=nemesis, open_model=open_model) for s in chosen]
+    external = _external(master, expect_workers, master_bind_host, master_port, workers, chosen, transport,
+                         nemesis, baselines, database_url, open_model is not None)
+    plans = [SwarmOptions(strategy=s, workload=shape, users=users, spawn_rate=spawn_rate, run_time_s=run_time,
+                          transport=transport, stages=stages, students=students, hot_students=hot_students,
+                          workers=external.count if external else workers, nemesis=nemesis, open_model=open_model)
+             for s in chosen]
     settings = settings_from(database_url, database, redis_url, disposable, runs_root=runs_dir)
     settings.require_shared_redis(chosen)
     run = RunDirectory.create(settings.runs_root, "swarm")
@@ -85,14 +107,16 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
              f"{f', nemesis {plan.nemesis}' if plan.nemesis else ''}"
              f"{f', open model {plan.open_model.describe()}' if plan.open_model else ', closed model'}")
             sub = RunDirectory(run.path / plan.strategy)
-            result = run_swarm(system.env, system.config, plan, sub)
-            sub.write_json("swarm", result)
-            results.append(sub.read_json("swarm"))
+            if external:
+                note(f"master: waiting for {external.count} worker(s) on {external.bind_host}:{external.port}")
+            record = run_swarm(system.env, system.config, plan, sub, external=external).record()
+            sub.write_record(SWARM, record)
+            results.append(record)
         if baselines:
             _baselines(system, plans[0], run)
-    run.write_json("swarms", results)
+    run.write_record(SWARMS, results)
     if as_json:
-        emit_json(results)
+        emit_json([r.model_dump(mode="json") for r in results])
     else:
         model = (f"open model at {open_model.rate_per_s:g}/s; Locust's percentiles are service times"
                  if open_model else "closed model; Locust's percentiles")
@@ -110,16 +134,62 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
         if run.has("baselines"):
             from reports.swarm import baselines_table
 
-            for table in baselines_table(run.read_json("baselines")):
+            for table in baselines_table(run.read_record(BASELINES)):
                 out.print(table)
         say(f"results: {run.path}")
-    failed = [f"{r['strategy']}: {f}" for r in results for f in r["failures_of_gates"]]
+    failed = [f"{r.strategy}: {f}" for r in results for f in r.failures_of_gates]
     if failed and not compare_strategies:
         raise RunFailedError("swarm failed:\n  " + "\n  ".join(failed))
     if compare_strategies:
-        gated = [f for r in results if r["strategy"] != "legacy" for f in r["failures_of_gates"]]
+        gated = [f for r in results if r.strategy != "legacy" for f in r.failures_of_gates]
         if gated:
             raise RunFailedError("swarm failed (legacy is compared, not gated):\n  " + "\n  ".join(gated))
+
+
+def _external(master: bool, expect: int, bind_host: str, port: int, workers: int, chosen: list[str],
+              transport: str, nemesis: str | None, baselines: bool, database_url: str | None,
+              open_model: bool = False) -> ExternalWorkers | None:
+    """The master's role, refused (exit 2) where it cannot work."""
+    from system.errors import ConfigurationError
+
+    if not master:
+        if expect:
+            raise ConfigurationError("--expect-workers goes with --master (local workers: --workers N)")
+        return None
+    problems = [(workers, "--workers starts workers here; --master waits for workers from other hosts"),
+                (len(chosen) > 1, "one strategy per master run: its workers quit when the run ends"),
+                (transport != "direct", "--master drives the direct transport; over HTTP run `plsync serve` on an "
+                                        "address the workers reach and plain `locust -f loadtests/http.py "
+                                        "--master` (README)"),
+                (nemesis, "the pause nemesis freezes workers it started; it has none here"),
+                (baselines, "--baselines measures on this host alone"),
+                # The schedule's rate, seed and start reach local workers through their environment only.
+                (open_model, "--rate runs with local workers (--workers N), not with workers on other hosts"),
+                (not database_url, "workers on other hosts need the database the master prepares: pass "
+                                   "--database-url (or PLSYNC_DATABASE_URL) of a server they can reach")]
+    for problem, message in problems:
+        if problem:
+            raise ConfigurationError(message)
+    return ExternalWorkers(expect, bind_host, port)
+
+
+def _worker(master: bool, master_host: str, port: int, transport: str, strategies: list[str] | None,
+            database_url: str | None, redis_url: str | None) -> None:
+    """One Locust worker in the foreground; exits with its code (2 before anything starts when this host lacks
+    something the master's run needs)."""
+    import os
+
+    from plsync.swarm_remote import WorkerPlan, run_worker
+    from system.errors import ConfigurationError
+
+    if master:
+        raise ConfigurationError("--master and --worker are two processes: start each on its own")
+    plan = WorkerPlan(master_host, database_url, port, transport, (strategies or [None])[0], redis_url,
+                      os.environ.get("PLSYNC_API_SECRET"))
+    note(f"worker: joining the master at {master_host}:{port} ({transport})")
+    code = run_worker(plan)
+    if code:
+        raise typer.Exit(code)
 
 
 def _baselines(system: OpenSystem, plan: SwarmOptions, run: RunDirectory) -> None:
@@ -128,6 +198,7 @@ def _baselines(system: OpenSystem, plan: SwarmOptions, run: RunDirectory) -> Non
     import dataclasses
 
     from benchmarks.baselines import http_ceiling, pgbench_tps
+    from plsync.records.files import BASELINES
     from plsync.swarm import prepare_population, run_swarm
     from system.db import Database
 
@@ -146,7 +217,7 @@ def _baselines(system: OpenSystem, plan: SwarmOptions, run: RunDirectory) -> Non
     http = run_swarm(system.env, system.config, dataclasses.replace(direct, transport="http"),
                      RunDirectory(run.path / "baseline-http"))
     ceiling = http_ceiling(users=direct.users, seconds=direct.run_time_s, workdir=run.path)
-    run.write_json("baselines", {
+    run.write_record(BASELINES, {
         "clients": direct.users, "seconds": direct.run_time_s, "strategy": direct.strategy, "pgbench_tps": tps,
         "swarm_rps": swarm.rps, "http_swarm_rps": http.rps, "http_ceiling_rps": ceiling.rps,
         "direct_vs_pgbench": swarm.rps / tps if tps else 0.0,

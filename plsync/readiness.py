@@ -14,6 +14,7 @@ from rich.markup import escape
 from fixtures.provision import provision
 from plsync.gates import NOT_MEASURED, GateOutcome, check_gates, failures, not_measured
 from plsync.profiles import Profile
+from plsync.records.files import VERDICT
 from plsync.rundir import RunDirectory
 from plsync.safety import require_disposable
 from plsync.settings import HarnessSettings
@@ -68,7 +69,7 @@ def run_readiness(settings: HarnessSettings, profile: Profile, console: Console,
             db.dispose()
     ran = {r.name: r for r in records}
     in_order = [ran.get(s.name) or StageRecord(s.name, "skipped") for s in STAGES]
-    run.write_json("verdict", judge(run, in_order, profile.name))
+    run.write_record(VERDICT, judge(run, in_order, profile.name))
     return run
 
 
@@ -103,7 +104,7 @@ def judge(run: RunDirectory, records: Sequence[StageRecord], profile: str) -> Ve
             continue
         if record.status == "error":
             errors.append(f"{stage.name}: the stage failed: {record.error}")
-        outcomes += check_gates(stage.name, stage.gates, run.read_json, run.has)
+        outcomes += check_gates(stage.name, stage.gates, run.read_record, run.has)
     failed = errors + failures(outcomes)
     # A gate whose file a stage that ran never wrote fails; a subject the stage wrote as not measured (null,
     # with its reason) stays not measured.

@@ -1,9 +1,11 @@
 """Run a Locust swarm against a provisioned system and judge it: ledger + invariant checker + thresholds.
 
 Locust runs as its own process (``locust -f loadtests/<file>.py --headless``), or as a master and
-workers on loopback, exactly as a user would start it; the harness prepares the data, starts the API
-for the HTTP transport, samples how many transactions are open at once, and reads back what Locust
-and the ledgers wrote into the run directory.
+workers on loopback, or as a master alone that workers on other hosts join (``ExternalWorkers``), exactly
+as a user would start it; the harness prepares the data, starts the API for the HTTP transport, samples
+how many transactions are open at once, and reads back what Locust and the ledgers wrote into the run
+directory. Distributed, the ledgers are the ones the workers streamed to the master; a worker whose
+ledger did not arrive whole makes the run incomplete, never a pass.
 """
 
 from __future__ import annotations
@@ -32,12 +34,15 @@ from loadtests.arrivals import ArrivalPlan
 from loadtests.cpu_accounting import CpuAccount, CpuSampler, steady_account
 from loadtests.history import HistoryPoint, read_history
 from loadtests.ledger_sink import read_ledgers
+from loadtests.ledger_stream import incomplete_workers
 from loadtests.open_model import HISTOGRAM_FILE, ModelLatency, read_summary
 from loadtests.stages import stages_named
-from loadtests.thresholds import evaluate_swarm
+from loadtests.thresholds import CLOSED_LATENCY, evaluate_swarm, threshold_failures
 from loadtests.workloads import workload_named
 from plsync.limits import limits_to_env
+from plsync.records.swarms import SwarmRecord
 from plsync.rundir import RunDirectory, to_jsonable
+from plsync.swarm_remote import ExternalWorkers
 from scenarios.freezer import SWARM_NEMESES, PauseNemesis
 from scenarios.invariants import check_invariants
 from system.config import SystemConfig
@@ -49,7 +54,7 @@ BIN = Path(sys.executable).parent
 LOCUSTFILES = Path(__file__).resolve().parent.parent / "loadtests"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SwarmOptions:
     strategy: str = "coupled"
     workload: str = "hotspot"
@@ -91,8 +96,11 @@ class SwarmOptions:
                                      "against a server configured for more")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SwarmResult:
+    """A judged swarm; written into the run directory as its record (``record()``, plsync/records/swarms.py),
+    derived figures included: they are computed here, by the producer, not by whoever writes the file."""
+
     strategy: str
     workload: str
     transport: str
@@ -107,6 +115,7 @@ class SwarmResult:
     p99_ms: float
     operations: dict[str, Any]
     ledger: dict[str, int]
+    ledger_entries: int
     retries: int
     deadlocks: int
     lost_xp: int
@@ -124,12 +133,25 @@ class SwarmResult:
     remedy_for: str | None = None
     #: What the nemesis froze, when and for how long (None without one).
     nemesis: dict[str, Any] | None = None
+    #: The failure-ratio thresholds alone, apart from the invariants: a slow swarm and a swarm that lost XP are
+    #: different findings.
+    threshold_failures: list[str] = field(default_factory=list)
+    #: Closed-model p95/p99 past their thresholds (loadtests/thresholds.py): reported, not gated by readiness.
+    closed_latency_findings: list[str] = field(default_factory=list)
+    #: Violations over every invariant judged (an incomplete run's ledger invariants are not).
+    invariant_violations: int = 0
+    #: Distributed: the workers whose ledger did not reach the master whole, with why (the run is then
+    #: incomplete: its ledger invariants are not judged, and it does not pass).
+    incomplete_workers: dict[str, str] = field(default_factory=dict)
     #: Lossless latency (HdrHistogram, merged over every Locust process), labelled open or closed model.
     latency: ModelLatency | None = None
 
     @property
     def passed(self) -> bool:
         return not self.failures_of_gates
+
+    def record(self) -> SwarmRecord:
+        return SwarmRecord.model_validate(to_jsonable(self))
 
 
 class OpenTransactionSampler:
@@ -227,7 +249,8 @@ def _freeze_targets(api: subprocess.Popen[bytes] | None, procs: list[subprocess.
     return {f"worker-{i}": proc.pid for i, proc in enumerate(procs[1:], 1)}
 
 
-def locust_commands(options: SwarmOptions, run: RunDirectory, host: str | None) -> list[list[str]]:
+def locust_commands(options: SwarmOptions, run: RunDirectory, host: str | None,
+                    external: ExternalWorkers | None = None) -> list[list[str]]:
     locustfile = str(LOCUSTFILES / ("direct.py" if options.transport == "direct" else "http.py"))
     common = [str(BIN / "locust"), "-f", locustfile]
     # The open model's pool is spawned at once: its schedule starts when every user is there.
@@ -237,6 +260,10 @@ def locust_commands(options: SwarmOptions, run: RunDirectory, host: str | None) 
             "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING"]
     if host:
         head += ["-H", host]
+    if external is not None:  # the workers start on other hosts, told where to find this master
+        return [[*head, "--master", "--master-bind-host", external.bind_host, "--master-bind-port",
+                 str(external.port), "--expect-workers", str(external.count), "--expect-workers-max-wait",
+                 str(external.connect_wait_s)]]
     if not options.workers:
         return [head]
     port = free_port()
@@ -249,9 +276,12 @@ def locust_commands(options: SwarmOptions, run: RunDirectory, host: str | None) 
 
 
 def _process_groups(env: Environment, locust: list[subprocess.Popen[bytes]],
-                    api: subprocess.Popen[bytes] | None) -> dict[str, Callable[[], list[int]]]:
+                    api: subprocess.Popen[bytes] | None, distributed: bool = False
+                    ) -> dict[str, Callable[[], list[int]]]:
     """Whose CPU a swarm accounts: Locust's processes, the API's, and PostgreSQL's when it runs here."""
     groups: dict[str, Callable[[], list[int]]] = {"locust": lambda: [p.pid for p in locust]}
+    if distributed:  # the master alone too: what collecting the workers' ledgers and statistics costs it
+        groups["locust_master"] = lambda: [p.pid for p in locust[:1]]
     if api is not None:
         groups["api"] = lambda: [api.pid]
     postgres = env.postgres
@@ -273,8 +303,25 @@ def _latency_failures(latency: ModelLatency | None) -> list[str]:
     return []
 
 
+def _judged(stats: dict[str, Any], invariants: dict[str, Any], faults_injected: bool,
+            incomplete: dict[str, str], entries: int) -> list[str]:
+    """The gates' failures; with a worker's ledger missing, the ledger's invariants are not judged (they would
+    count its acknowledged XP as never written) and the run says which worker made it incomplete. An empty
+    ledger judges nothing: "0 lost" of no operation is not a pass."""
+    empty = [] if entries else ["no operation reached the ledger: the run judged nothing"]
+    if not incomplete:
+        return empty + evaluate_swarm(stats, invariants, faults_injected=faults_injected)
+    rest = {**invariants, "results": [r for r in invariants["results"] if r["name"] not in LEDGER_INVARIANTS]}
+    return [f"incomplete: {who}: {why}" for who, why in incomplete.items()] + empty + \
+        evaluate_swarm(stats, rest, faults_injected=faults_injected)
+
+
+#: The invariants judged against the ledger (the others read the database alone).
+LEDGER_INVARIANTS = ("lost_updates", "unacknowledged_writes")
+
+
 def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run: RunDirectory, *,
-              seed: int = 42) -> SwarmResult:
+              seed: int = 42, external: ExternalWorkers | None = None) -> SwarmResult:
     admin = Database.connect(config, application_name="plsync-harness", pre_ping=True)
     api: subprocess.Popen[bytes] | None = None
     procs: list[subprocess.Popen[bytes]] = []
@@ -288,8 +335,9 @@ def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run
         if options.transport == "http":
             api, host = start_api(env, options.strategy, run.path / "api.log", config.api_secret, limits)
         child_env = _swarm_env(env, options, run, config.api_secret) | limits
-        with OpenTransactionSampler(admin) as sampler, CpuSampler(_process_groups(env, procs, api)) as cpu:
-            for i, cmd in enumerate(locust_commands(options, run, host)):
+        groups = _process_groups(env, procs, api, distributed=bool(options.workers or external))
+        with OpenTransactionSampler(admin) as sampler, CpuSampler(groups) as cpu:
+            for i, cmd in enumerate(locust_commands(options, run, host, external)):
                 # Every path Locust is given is absolute: its working directory is the run's, for
                 # whatever else it writes, but nothing depends on it.
                 with (run.path / f"locust-{i}.log").open("w") as log:
@@ -299,7 +347,7 @@ def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run
                 nemesis = PauseNemesis(_freeze_targets(api, procs), schedule, seed=seed, begin=sampler.busy,
                                        duration_s=options.run_time_s).start()
             try:
-                procs[0].wait(timeout=options.run_time_s + 120)
+                procs[0].wait(timeout=options.run_time_s + 120 + (external.connect_wait_s if external else 0))
             finally:
                 if nemesis is not None:
                     nemesis.stop()  # every frozen process is thawed before the workers are awaited
@@ -311,23 +359,34 @@ def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run
         stats = json.loads(stats_file.read_text())
         timeline = read_history(run.path / "locust_stats_history.csv")
         ledger = read_ledgers(run.path / "ledgers")
+        incomplete = incomplete_workers(run.path / "ledgers") if options.workers or external else {}
         with admin.transaction() as session:
             report = check_invariants(session, ledger, baseline)
         invariants = to_jsonable(report)
         errors = [e.error or "" for e in ledger.entries if e.error]
         latency = read_summary(run.path)
-        gates = evaluate_swarm(stats, invariants, faults_injected=nemesis is not None) + _latency_failures(latency)
-        result = SwarmResult(
-            options.strategy, options.workload, options.transport, options.users, options.workers, options.run_time_s,
-            stats["requests"], stats["failures"], stats["rps"], stats["p50_ms"], stats["p95_ms"], stats["p99_ms"],
-            stats["operations"], ledger.counts(), ledger.retries(), sum("DeadlockDetected" in e for e in errors),
-            report.get("lost_updates").amount, report.get("unacknowledged_writes").amount,
-            report.violations("desynced_pairs"), sampler.peak, invariants,
-            gates, timeline,
-            _cpu_account(cpu, timeline, options.users), strategy_class(options.strategy).remedy_for,
-            None if nemesis is None else {"name": options.nemesis, "redis_lock_ttl_s": schedule.redis_lock_ttl_s
-                                          if schedule else None, "freezes": nemesis.events}, latency)
-        return result
+        return SwarmResult(
+            strategy=options.strategy, workload=options.workload, transport=options.transport, users=options.users,
+            workers=options.workers, run_time_s=options.run_time_s, requests=stats["requests"],
+            failures=stats["failures"], rps=stats["rps"], p50_ms=stats["p50_ms"], p95_ms=stats["p95_ms"],
+            p99_ms=stats["p99_ms"], operations=stats["operations"], ledger=ledger.counts(),
+            ledger_entries=len(ledger.entries), retries=ledger.retries(),
+            deadlocks=sum("DeadlockDetected" in e for e in errors), lost_xp=report.get("lost_updates").amount,
+            unacknowledged_xp=report.get("unacknowledged_writes").amount,
+            desynced_pairs=report.violations("desynced_pairs"), max_open_transactions=sampler.peak,
+            invariants=invariants,
+            failures_of_gates=_judged(stats, invariants, nemesis is not None, incomplete, len(ledger.entries))
+            + _latency_failures(latency),
+            timeline=timeline, cpu=_cpu_account(cpu, timeline, options.users),
+            remedy_for=strategy_class(options.strategy).remedy_for,
+            nemesis=None if nemesis is None else {
+                "name": options.nemesis, "redis_lock_ttl_s": schedule.redis_lock_ttl_s if schedule else None,
+                "freezes": nemesis.events},
+            threshold_failures=threshold_failures(stats, ("failure_ratio",)),
+            closed_latency_findings=threshold_failures(stats, CLOSED_LATENCY),
+            invariant_violations=sum(r.violations for r in report.results
+                                     if not (incomplete and r.name in LEDGER_INVARIANTS)),
+            incomplete_workers=incomplete, latency=latency)
     finally:
         for proc in procs:
             children.stop(proc)

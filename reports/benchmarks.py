@@ -1,15 +1,16 @@
-"""Render benchmark rows, scale fits and run comparisons (all plain data) as text, Markdown or Rich tables.
+"""Render benchmark records and scale fits as text, Markdown or Rich tables.
 
 A median marked ``~`` is unstable by pyperf's rules (the reasons are listed under the table)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from rich.table import Table
 
 from benchmarks.results import PARAMS
+from plsync.records.benchmarks import BenchmarkRecord
 
 HEADERS = ("operation", "strategy", "case", "median ms", "p99 ms", "raw ms", "x raw", "target", "aim")
 
@@ -27,54 +28,54 @@ def size(n: int) -> str:
     return f"{n // 1000}k" if n and n % 1000 == 0 else str(n)
 
 
-def case_of(r: Mapping[str, Any]) -> str:
+def case_of(r: BenchmarkRecord) -> str:
     """Every parameter but the strategy: users and desyncs as sizes, the rest as words."""
     parts = []
     for key in PARAMS[1:]:
-        value = r.get(key)
+        value = getattr(r, key)
         if value is not None:
             parts.append(f"{size(value)} {key}" if isinstance(value, int) else str(value))
     return " ".join(parts)
 
 
-def _target(r: Mapping[str, Any]) -> str:
-    t = r.get("target")
+def _target(r: BenchmarkRecord) -> str:
+    t = r.target
     if not t:
         return "-"
-    verdict = "MISSED" if r["target_status"] == "fail" else "ok"
-    return f"{t['metric'].removesuffix('_ms')} <= {t['max_ms']:g} ms: {verdict}"
+    verdict = "MISSED" if r.target_status == "fail" else "ok"
+    return f"{t.metric.removesuffix('_ms')} <= {t.max_ms:g} ms: {verdict}"
 
 
-def _aim(r: Mapping[str, Any]) -> str:
-    if not r.get("aim"):
+def _aim(r: BenchmarkRecord) -> str:
+    if not r.aim:
         return "-"
-    return "missed" if r.get("aim_missed") else "met"
+    return "missed" if r.aim_missed else "met"
 
 
-def cells(r: Mapping[str, Any]) -> list[str]:
-    ratio = r.get("ratio_to_raw")
-    return [r["operation"], r.get("strategy") or "-", case_of(r) or "-",
-            _ms(r["median_ms"]) + ("~" if r.get("unstable") else ""), _ms(r["p99_ms"]),
-            _ms(r.get("raw_median_ms")) + ("~" if r.get("raw_unstable") else ""),
+def cells(r: BenchmarkRecord) -> list[str]:
+    ratio = r.ratio_to_raw
+    return [r.operation, r.strategy or "-", case_of(r) or "-",
+            _ms(r.median_ms) + ("~" if r.unstable else ""), _ms(r.p99_ms),
+            _ms(r.raw_median_ms) + ("~" if r.raw_unstable else ""),
             f"{ratio:.2f}" if ratio is not None else "-", _target(r), _aim(r)]
 
 
-def notes(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+def notes(rows: Sequence[BenchmarkRecord]) -> list[str]:
     """The unstable results with pyperf's reasons, missed aims and targets, one line each."""
     lines = []
     for r in rows:
-        if r.get("unstable"):
-            lines.append(f"~ {r['name']}: unstable: {'; '.join(r['unstable'])}")
-        if r.get("raw_unstable"):
-            lines.append(f"~ {r['name']}: raw SQL unstable: {'; '.join(r['raw_unstable'])}")
-        if r.get("target_failure"):
-            lines.append(f"! {r['name']}: target missed: {r['target_failure']}")
-        if r.get("aim_missed"):
-            lines.append(f"- {r['name']}: aim missed: {r['aim_missed']}")
+        if r.unstable:
+            lines.append(f"~ {r.name}: unstable: {'; '.join(r.unstable)}")
+        if r.raw_unstable:
+            lines.append(f"~ {r.name}: raw SQL unstable: {'; '.join(r.raw_unstable)}")
+        if r.target_failure:
+            lines.append(f"! {r.name}: target missed: {r.target_failure}")
+        if r.aim_missed:
+            lines.append(f"- {r.name}: aim missed: {r.aim_missed}")
     return lines
 
 
-def text_table(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+def text_table(rows: Sequence[BenchmarkRecord]) -> list[str]:
     grid = [list(HEADERS)] + [cells(r) for r in rows]
     widths = [max(len(line[i]) for line in grid) for i in range(len(HEADERS))]
     return ["  ".join(c.ljust(w) if i < 3 or i > 6 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths,
@@ -82,18 +83,18 @@ def text_table(rows: Sequence[Mapping[str, Any]]) -> list[str]:
             for line in grid]
 
 
-def markdown_table(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+def markdown_table(rows: Sequence[BenchmarkRecord]) -> list[str]:
     lines = ["| " + " | ".join(HEADERS) + " |", "|---|---|---|---:|---:|---:|---:|---|---|"]
     lines += ["| " + " | ".join(cells(r)) + " |" for r in rows]
     return lines
 
 
-def rich_table(rows: Sequence[Mapping[str, Any]], title: str) -> Table:
+def rich_table(rows: Sequence[BenchmarkRecord], title: str) -> Table:
     table = Table(title=title)
     for i, header in enumerate(HEADERS):
         table.add_column(header, justify="right" if 3 <= i <= 6 else "left")
     for r in rows:
-        style = "red" if r.get("target_status") == "fail" else None
+        style = "red" if r.target_status == "fail" else None
         table.add_row(*cells(r), style=style)
     return table
 
@@ -101,15 +102,3 @@ def rich_table(rows: Sequence[Mapping[str, Any]], title: str) -> Table:
 def scale_lines(fits: Sequence[Any]) -> list[str]:
     return [f"{f.operation}: time ~ size^{f.exponent:.2f} ({f.verdict}; sizes "
             f"{', '.join(f'{n:,}' for n in f.sizes)}; r^2 {f.r_squared:.3f})" for f in fits]
-
-
-def comparison_table(changes: Sequence[Mapping[str, Any]], title: str) -> Table:
-    table = Table(title=title)
-    for header in ("benchmark", "before ms", "after ms", "change", "test", "p", "significant", "regression"):
-        table.add_column(header, justify="left" if header in ("benchmark", "test", "regression") else "right")
-    for c in changes:
-        p = c["p_value"]
-        table.add_row(c["benchmark"], _ms(c["before_s"] * 1000), _ms(c["after_s"] * 1000), f"{c['change']:+.1%}",
-                      c["test"], "-" if p is None else f"{p:.3g}", "yes" if c["significant"] else "no",
-                      "; ".join(c["regressions"]) or "-", style="red" if c["regressions"] else None)
-    return table

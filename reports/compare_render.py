@@ -7,7 +7,7 @@ import math
 from rich.markup import escape
 from rich.table import Table
 
-from reports.compare import BETTER, WORSE, Row
+from reports.compare import BETTER, MIN_RUNS, WORSE, Row
 from reports.html import templates
 
 STYLE = {BETTER: "green", WORSE: "red"}
@@ -26,22 +26,25 @@ def _pct(row: Row) -> str:
 
 
 def _significance(row: Row) -> str:
+    """The test between runs: only with repeated runs; one run's own samples say nothing of it."""
     if row.p_value is None:
-        return "n/a"
-    return f"{'yes' if row.significant else 'no'} (p={row.p_value:.2g})"
+        return "-"
+    return f"{'differ' if row.significant else 'no difference'} (p={row.p_value:.2g})"
 
 
 def compare_table(rows: list[Row], baseline: str, contender: str, *, only_changed: bool = False) -> Table:
-    table = Table(title=f"{baseline} (baseline) vs {contender} (contender)")
-    for header in ("metric", "stage", "baseline", "contender", "diff", "diff %", "unit", "significant"):
-        table.add_column(header, justify="left" if header in ("metric", "stage", "unit", "significant") else "right")
+    table = Table(title=f"{baseline} (baseline) vs {contender} (contender): counts and ratios to a control in the "
+                        f"same run gate; a raw measurement only over {MIN_RUNS}+ runs a side")
+    for header in ("metric", "stage", "baseline", "contender", "diff", "diff %", "unit", "gated on", "between runs"):
+        table.add_column(header, justify="right" if header in ("baseline", "contender", "diff", "diff %")
+                         else "left")
     for row in rows:
         if only_changed and row.change == "same":
             continue
         style = STYLE.get(row.change, "")
         name = f"{row.metric} [{row.subject}]" if row.subject else row.metric
         cells = (escape(name), row.stage, _number(row.baseline), _number(row.contender), _number(row.diff), _pct(row),
-                 row.unit, _significance(row))
+                 row.unit, row.basis, _significance(row))
         table.add_row(*cells, style=style or None)
     return table
 
@@ -50,4 +53,4 @@ def compare_html(rows: list[Row], baseline: str, contender: str, failures: list[
     view = [{"row": row, "pct": _pct(row), "significance": _significance(row), "baseline": _number(row.baseline),
              "contender": _number(row.contender), "diff": _number(row.diff)} for row in rows]
     return templates().get_template("compare.html.j2").render(rows=view, baseline=baseline, contender=contender,
-                                                              failures=failures)
+                                                              failures=failures, min_runs=MIN_RUNS)

@@ -8,6 +8,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from plsync.records.files import ENVIRONMENT, MATRIX, VERDICT
+from plsync.records.scenarios import MatrixCellRecord
 from reports.plots.base import Plot
 from reports.plots.run_plots import run_plots
 from reports.run_reader import RunReader
@@ -19,13 +21,13 @@ def templates() -> Environment:
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def matrix_view(cells: list[dict[str, Any]]) -> dict[str, Any] | None:
+def matrix_view(cells: list[MatrixCellRecord]) -> dict[str, Any] | None:
     if not cells:
         return None
-    strategies = list(dict.fromkeys(c["strategy"] for c in cells))
-    rows: OrderedDict[str, dict[str, dict[str, Any]]] = OrderedDict()
+    strategies = list(dict.fromkeys(c.strategy for c in cells))
+    rows: OrderedDict[str, dict[str, MatrixCellRecord]] = OrderedDict()
     for cell in cells:
-        rows.setdefault(cell["scenario"], {})[cell["strategy"]] = cell
+        rows.setdefault(cell.scenario, {})[cell.strategy] = cell
     return {"strategies": strategies, "rows": list(rows.items()), "cells": cells}
 
 
@@ -33,6 +35,10 @@ def render_html(run: RunReader, card: Scorecard, plots: list[Plot] | None = None
                 missing: list[str] | None = None) -> str:
     if plots is None:
         plots, missing = run_plots(run)
+    env = run.get(ENVIRONMENT)
+    # The installed packages are in environment.json for whoever compares two runs; the page shows their count.
+    env_view = {} if env is None else env.model_dump(exclude={"packages"}) | (
+        {"packages": f"{len(env.packages)} installed (see environment.json)"} if env.packages else {})
     return templates().get_template("report.html.j2").render(
-        card=card, verdict=run.read_json("verdict"), env=run.get("environment", {}), run_name=run.path.name,
-        plots=plots, missing_plots=missing or [], matrix=matrix_view(run.get("matrix", [])))
+        card=card, verdict=run.load(VERDICT), env=env_view, run_name=run.path.name,
+        plots=plots, missing_plots=missing or [], matrix=matrix_view(run.get(MATRIX, [])))

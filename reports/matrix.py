@@ -1,11 +1,12 @@
-"""Render the scenario x strategy matrix from its JSON: a terminal grid and Markdown with the evidence."""
+"""Render the scenario x strategy matrix from its records: a terminal grid and Markdown with the evidence."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
 
 from rich.table import Table
+
+from plsync.records.scenarios import MatrixCellRecord
 
 SHORT = {"prevented": "prevented", "transient": "transient", "detected_and_repaired": "repaired",
          "occurred": "OCCURRED", "skipped": "skipped", "error": "ERROR"}
@@ -13,26 +14,26 @@ STYLE = {"prevented": "green", "transient": "yellow", "detected_and_repaired": "
          "skipped": "dim", "error": "bold red"}
 
 
-def _grid(cells: list[dict[str, Any]]) -> tuple[list[str], OrderedDict[str, dict[str, dict[str, Any]]]]:
+def _grid(cells: list[MatrixCellRecord]) -> tuple[list[str], OrderedDict[str, dict[str, MatrixCellRecord]]]:
     strategies: list[str] = []
-    rows: OrderedDict[str, dict[str, dict[str, Any]]] = OrderedDict()
+    rows: OrderedDict[str, dict[str, MatrixCellRecord]] = OrderedDict()
     for cell in cells:
-        if cell["strategy"] not in strategies:
-            strategies.append(cell["strategy"])
-        rows.setdefault(cell["scenario"], {})[cell["strategy"]] = cell
+        if cell.strategy not in strategies:
+            strategies.append(cell.strategy)
+        rows.setdefault(cell.scenario, {})[cell.strategy] = cell
     return strategies, rows
 
 
-def _mark(cell: dict[str, Any]) -> str:
-    mark = SHORT.get(cell["observed"], cell["observed"])
-    if not cell["matches"]:
+def _mark(cell: MatrixCellRecord) -> str:
+    mark = SHORT.get(cell.observed, cell.observed)
+    if not cell.matches:
         mark += " (!)"
-    if cell["contradicted_claims"]:
+    if cell.contradicted_claims:
         mark += " *"
     return mark
 
 
-def matrix_table(cells: list[dict[str, Any]]) -> Table:
+def matrix_table(cells: list[MatrixCellRecord]) -> Table:
     strategies, rows = _grid(cells)
     table = Table(title="Scenarios x strategies: observed outcome "
                         "((!) = not as expected, * = contradicts a seed's claim)")
@@ -40,21 +41,21 @@ def matrix_table(cells: list[dict[str, Any]]) -> Table:
     for s in strategies:
         table.add_column(s)
     for scenario, by_strategy in rows.items():
-        table.add_row(scenario, *(f"[{STYLE.get(by_strategy[s]['observed'], 'white')}]{_mark(by_strategy[s])}[/]"
+        table.add_row(scenario, *(f"[{STYLE.get(by_strategy[s].observed, 'white')}]{_mark(by_strategy[s])}[/]"
                                   if s in by_strategy else "" for s in strategies))
     return table
 
 
-def contradictions(cells: list[dict[str, Any]]) -> list[str]:
+def contradictions(cells: list[MatrixCellRecord]) -> list[str]:
     lines = []
     for cell in cells:
-        for claim in cell["contradicted_claims"]:
-            lines.append(f"{cell['scenario']} under {cell['strategy']}: seed {claim['source']} says "
-                         f"\"{claim['words']}\" ({claim['outcome']}); measured: {cell['observed']}.")
+        for claim in cell.contradicted_claims:
+            lines.append(f"{cell.scenario} under {cell.strategy}: seed {claim.source} says "
+                         f"\"{claim.words}\" ({claim.outcome}); measured: {cell.observed}.")
     return lines
 
 
-def matrix_markdown(cells: list[dict[str, Any]]) -> list[str]:
+def matrix_markdown(cells: list[MatrixCellRecord]) -> list[str]:
     strategies, rows = _grid(cells)
     lines = ["| scenario | " + " | ".join(strategies) + " |", "|---|" + "---|" * len(strategies)]
     for scenario, by_strategy in rows.items():
@@ -63,9 +64,9 @@ def matrix_markdown(cells: list[dict[str, Any]]) -> list[str]:
     found = contradictions(cells)
     lines += ["", "Where the measurements contradict the seeds' claims:", ""]
     lines += [f"- {line}" for line in found] if found else ["- nowhere"]
-    mismatched = [c for c in cells if not c["matches"]]
+    mismatched = [c for c in cells if not c.matches]
     if mismatched:
         lines += ["", "Cells not as expected:", ""]
-        lines += [f"- {c['scenario']} / {c['strategy']}: observed {c['observed']}, expected "
-                  f"{' or '.join(c['expected'])}; evidence: {c['evidence']}" for c in mismatched]
+        lines += [f"- {c.scenario} / {c.strategy}: observed {c.observed}, expected "
+                  f"{' or '.join(c.expected)}; evidence: {c.evidence}" for c in mismatched]
     return lines

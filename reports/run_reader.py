@@ -1,4 +1,6 @@
-"""Read a run directory: the only way reports see a run (its JSON files, nothing else)."""
+"""Read a run directory: the only way reports see a run. Every file with a record in the contract is decoded
+through it (plsync/records/): reports read typed records, upgraded from older schema versions, never loose
+JSON; a file of a version this code cannot read is refused in one line."""
 
 from __future__ import annotations
 
@@ -6,7 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from system.errors import NotFoundError
+from plsync.records import RunFile, SchemaError
+from system.errors import ConfigurationError, NotFoundError
 
 
 class RunReader:
@@ -14,18 +17,32 @@ class RunReader:
         if not path.is_dir():
             raise NotFoundError(f"no run directory at {path}")
         self.path = path
+        self._cache: dict[str, Any] = {}
 
-    def has(self, name: str) -> bool:
-        return (self.path / f"{name}.json").exists()
+    def has(self, file: RunFile[Any]) -> bool:
+        return (self.path / file.filename).exists()
 
-    def read_json(self, name: str) -> Any:
-        target = self.path / f"{name}.json"
-        try:
-            return json.loads(target.read_text())
-        except FileNotFoundError:
-            raise NotFoundError(f"the run {self.path} has no {name}.json") from None
-        except json.JSONDecodeError as exc:
-            raise NotFoundError(f"{target} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    def load(self, file: RunFile[Any]) -> Any:
+        """``file``'s records: one record, or a list of them for a list file."""
+        if file.name not in self._cache:
+            target = self.path / file.filename
+            try:
+                payload = json.loads(target.read_text())
+            except FileNotFoundError:
+                raise NotFoundError(f"the run {self.path} has no {file.filename}") from None
+            except json.JSONDecodeError as exc:
+                raise NotFoundError(f"{target} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+            try:
+                self._cache[file.name] = file.decode(payload, str(target))
+            except SchemaError as exc:
+                raise ConfigurationError(str(exc)) from exc
+        return self._cache[file.name]
 
-    def get(self, name: str, default: Any = None) -> Any:
-        return self.read_json(name) if self.has(name) else default
+    def get(self, file: RunFile[Any], default: Any = None) -> Any:
+        return self.load(file) if self.has(file) else default
+
+    def extra_json(self, relative: str) -> Any | None:
+        """A file outside the contract that a run may hold beside its records (pytest-benchmark's own JSON),
+        or None."""
+        target = self.path / relative
+        return json.loads(target.read_text()) if target.exists() else None

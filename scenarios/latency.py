@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from plsync.records.stability import instability
 from scenarios.runner import StrategyRunner
 from system.services.types import LevelUpRequest
 
@@ -23,13 +24,11 @@ class LatencySummary:
     stdev_ms: float
     min_ms: float
     max_ms: float
+    #: pyperf's reasons these samples are unstable (the harness's one rule, plsync/records/stability.py); empty
+    #: when stable.
+    unstable: list[str] = field(default_factory=list)
     #: Every sample (ms, 0.1 µs resolution): for distributions in reports and significance tests in comparisons.
     samples_ms: list[float] = field(default_factory=list, repr=False)
-
-    @property
-    def unstable(self) -> bool:
-        """pyperf's rule of thumb: a standard deviation of 10 % of the mean or more is noisy."""
-        return self.mean_ms > 0 and self.stdev_ms >= 0.1 * self.mean_ms
 
     @classmethod
     def of(cls, strategy: str, operation: str, seconds: list[float]) -> LatencySummary:
@@ -38,7 +37,7 @@ class LatencySummary:
         ms = [s * 1000 for s in seconds]
         cuts = statistics.quantiles(ms, n=100, method="inclusive")
         return cls(strategy, operation, len(ms), statistics.median(ms), cuts[94], cuts[98], statistics.fmean(ms),
-                   statistics.stdev(ms), min(ms), max(ms), [round(x, 4) for x in ms])
+                   statistics.stdev(ms), min(ms), max(ms), instability(ms), [round(x, 4) for x in ms])
 
 
 def time_calls(call: Callable[[int], object], count: int, *, warmup: int = 20) -> list[float]:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from enum import StrEnum
+from typing import Any
 
 from system.errors import ConcurrencyError, InvalidInputError
 
@@ -35,6 +37,21 @@ class LedgerEntry:
     latency_s: float
     attempts: int = 1
     error: str | None = None
+
+    def to_row(self) -> list[Any]:
+        """The entry as a JSON (and msgpack) array, fields in declaration order: the one form every ledger file and
+        every batch a Locust worker streams to its master uses. Fields added later go at the end, with defaults,
+        and must be plain JSON values."""
+        row: list[Any] = [getattr(self, f.name) for f in fields(self)]
+        row[4], row[5] = self.outcome.value, round(self.latency_s, 6)
+        return row
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> LedgerEntry:
+        """The inverse of ``to_row``; a shorter row (written before a field was added) takes the defaults."""
+        values = list(row)
+        values[4] = Outcome(values[4])
+        return cls(*values)
 
 
 Pair = tuple[int, str]

@@ -55,6 +55,22 @@ class SystemConfig:
     api_token_ttl_s: float = 900.0
     #: How long the API trusts what it read of a caller (exists, role) before reading it again (seconds).
     api_caller_cache_s: float = 5.0
+    #: The largest request body any operation accepts (bytes). None: each operation's own limit, twice the
+    #: largest compact JSON its schema admits (at least 1 KiB: 12 KiB for a level-up or a license advance
+    #: with its 500-character reason, 1-2 KiB for the admin sync bodies). Checked before the body is read
+    #: (system.api.limits).
+    api_body_limit_bytes: int | None = None
+    #: A body not received whole within this is refused with 408 (a Content-Length that claims more than is sent).
+    api_body_timeout_s: float = 5.0
+    #: A connection whose request headers are not complete this long after it opened (or after the request's
+    #: first byte) is closed: uvicorn has no such timeout of its own (system.api.server).
+    api_header_timeout_s: float = 5.0
+    #: Connections open at once; past it a new one is closed as soon as it is accepted.
+    api_max_connections: int = 4096
+    #: Requests that may wait for one of the pool's slots; one more is refused at once with 503.
+    api_queue_max: int = 256
+    #: How long a request may wait for a slot before it is refused with 503 (seconds).
+    api_queue_wait_s: float = 2.0
 
     def __post_init__(self) -> None:
         self.sqlalchemy_url()  # fail at construction on a malformed URL
@@ -69,6 +85,12 @@ class SystemConfig:
                                      "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
         if self.api_token_ttl_s <= 0 or self.api_caller_cache_s < 0:
             raise ConfigurationError("api_token_ttl_s must be positive and api_caller_cache_s non-negative")
+        if self.api_body_limit_bytes is not None and self.api_body_limit_bytes < 1:
+            raise ConfigurationError(f"api_body_limit_bytes must be positive, got {self.api_body_limit_bytes}")
+        if min(self.api_body_timeout_s, self.api_header_timeout_s, self.api_queue_wait_s) <= 0:
+            raise ConfigurationError("api_body_timeout_s, api_header_timeout_s and api_queue_wait_s must be positive")
+        if self.api_max_connections < 1 or self.api_queue_max < 0:
+            raise ConfigurationError("api_max_connections must be at least 1 and api_queue_max non-negative")
         if self.idle_in_transaction_timeout_ms < 0:
             raise ConfigurationError("idle_in_transaction_timeout_ms cannot be negative")
         if self.redis_lock_ttl_s <= 0:

@@ -16,6 +16,7 @@ from plsync.stages import (
     swarms,
 )
 from plsync.stages.base import Stage, StageContext, select_stages, validate
+from reports import checklist
 
 STAGES: tuple[Stage, ...] = (
     environment.STAGE,
@@ -30,6 +31,8 @@ STAGES: tuple[Stage, ...] = (
     soak.STAGE,
 )
 validate(STAGES)
+# The checklist's evidence names gates of these stages: a name that does not exist fails here, at import.
+checklist.validate(STAGES)
 
 
 def stage_names() -> list[str]:

@@ -5,8 +5,10 @@ Every result beside its raw-SQL ceiling; the documented targets are the gates.""
 from __future__ import annotations
 
 from benchmarks.results import PARAMS
-from benchmarks.suite import SuiteRequest, run_suite
+from benchmarks.suite import SuiteRequest, SuiteRun, run_suite
 from plsync.gates import FieldGate, TargetGate
+from plsync.records.files import BENCHMARK_SCALE, BENCHMARK_SUITE, BENCHMARKS
+from plsync.rundir import RunDirectory
 from plsync.stages.base import Stage, StageContext
 
 
@@ -17,15 +19,20 @@ def run(ctx: StageContext) -> None:
     suite = run_suite(SuiteRequest(profile, slow=profile.bench_slow, strategies=ctx.strategies,
                                    database_url=ctx.env.database_url, redis_url=ctx.env.redis_url),
                       ctx.run.path / "benchmarks")
-    ctx.run.write_json("benchmarks", suite.rows)
-    ctx.run.write_json("benchmark_scale", [vars(f) | {"verdict": f.verdict} for f in suite.scale])
-    ctx.run.write_json("benchmark_suite", {"returncode": suite.returncode, "seconds": suite.seconds,
-                                           "failures": suite.failures})
+    write_suite(ctx.run, suite)
+
+
+def write_suite(run: RunDirectory, suite: SuiteRun) -> None:
+    """The suite's rows, scale fits and how it ran, through their records (also ``plsync bench``)."""
+    run.write_record(BENCHMARKS, suite.rows)
+    run.write_record(BENCHMARK_SCALE, [vars(f) | {"verdict": f.verdict} for f in suite.scale])
+    run.write_record(BENCHMARK_SUITE, {"returncode": suite.returncode, "seconds": suite.seconds,
+                                       "failures": suite.failures})
 
 
 STAGE = Stage(
     "benchmarks", "the six operations of 002 under each strategy, beside their raw-SQL ceilings", run,
     gates=(
-        TargetGate("benchmarks", per=PARAMS),
-        FieldGate("benchmark suite ran without failures", "benchmark_suite", "failures", "empty"),
+        TargetGate(BENCHMARKS, per=PARAMS),
+        FieldGate("benchmark suite ran without failures", BENCHMARK_SUITE, "failures", "empty"),
     ))

@@ -9,12 +9,12 @@ written beside it as findings ("would not be ready with redis"), unless every st
 
 from __future__ import annotations
 
-from typing import Any
-
 from loadtests.capacity import SearchPlan, Slo
 from plsync.capacity import CapacityOptions, run_capacity
 from plsync.gates import FieldGate
 from plsync.profiles import Profile
+from plsync.records.capacity import CapacityGateRecord, CapacityRecord
+from plsync.records.files import CAPACITY, CAPACITY_GATES
 from plsync.rundir import RunDirectory
 from plsync.stages.base import Stage, StageContext
 
@@ -24,34 +24,34 @@ def chosen_strategies(profile: Profile, strategies: list[str]) -> tuple[str, ...
     return tuple(dict.fromkeys([profile.shipping_strategy, *picked]))
 
 
-def gate_rows(document: dict[str, Any], profile: Profile) -> tuple[list[dict[str, Any]], list[str]]:
+def gate_rows(document: CapacityRecord, profile: Profile) -> tuple[list[CapacityGateRecord], list[str]]:
     """Rows for the gates (the shipping strategy, or every gated one) and finding lines for the others."""
     required = profile.capacity_required_per_s
     rows, findings = [], []
-    for entry in document["strategies"]:
-        capacity = entry["capacity_per_s"]
-        steps = entry["steps"]
+    for entry in document.strategies:
+        capacity = entry.capacity_per_s
         meets: bool | None = capacity is not None and capacity >= required
         note = ""
-        if capacity is None and entry["generator_limited"]:
+        if capacity is None and entry.generator_limited:
             meets, note = None, "the generator fell behind before any step passed"
-        row = {"strategy": entry["strategy"], "capacity_per_s": capacity, "required_per_s": required,
-               "slo": document["slo"], "meets_required": meets, "unstable": entry["unstable"],
-               "lost_xp": sum(s["lost_xp"] for s in steps), "desynced_pairs": sum(s["desynced_pairs"] for s in steps),
-               "steps": len(steps), "note": note}
-        gated = entry["strategy"] == profile.shipping_strategy or (
-            profile.gate_all_strategies and entry["strategy"] != "legacy")
+        row = CapacityGateRecord(strategy=entry.strategy, capacity_per_s=capacity, required_per_s=required,
+                                 slo=document.slo, meets_required=meets, unstable=entry.unstable,
+                                 lost_xp=sum(s.lost_xp for s in entry.steps),
+                                 desynced_pairs=sum(s.desynced_pairs for s in entry.steps), steps=len(entry.steps),
+                                 note=note)
+        gated = entry.strategy == profile.shipping_strategy or (
+            profile.gate_all_strategies and entry.strategy != "legacy")
         if gated:
             rows.append(row)
         elif meets is None:
-            findings.append(f"{entry['strategy']}: capacity not measured ({note})")
-        elif meets is False or row["lost_xp"] or row["desynced_pairs"]:
-            findings.append(f"would not be ready with {entry['strategy']}: capacity "
+            findings.append(f"{entry.strategy}: capacity not measured ({note})")
+        elif meets is False or row.lost_xp or row.desynced_pairs:
+            findings.append(f"would not be ready with {entry.strategy}: capacity "
                             f"{'below the first step' if capacity is None else f'{capacity:g}/s'} at "
-                            f"{document['slo']} (required {required:g}/s), lost XP {row['lost_xp']}, "
-                            f"desynced pairs {row['desynced_pairs']}")
+                            f"{document.slo} (required {required:g}/s), lost XP {row.lost_xp}, "
+                            f"desynced pairs {row.desynced_pairs}")
         else:
-            findings.append(f"{entry['strategy']} would also hold {required:g}/s at {document['slo']} "
+            findings.append(f"{entry.strategy} would also hold {required:g}/s at {document.slo} "
                             f"(capacity {capacity:g}/s)")
     return rows, findings
 
@@ -68,15 +68,15 @@ def run(ctx: StageContext) -> None:
             f"{options.step_s}s steps from {options.search.start_per_s:g}/s; {options.shipping} ships")
     document = run_capacity(ctx.env, ctx.config, options, RunDirectory(ctx.run.path / "capacity"), say=ctx.say)
     rows, findings = gate_rows(document, profile)
-    ctx.run.write_json("capacity", {**document, "required_per_s": profile.capacity_required_per_s,
-                                    "findings": findings})
-    ctx.run.write_json("capacity_gates", rows)
+    ctx.run.write_record(CAPACITY, document.model_copy(update={"required_per_s": profile.capacity_required_per_s,
+                                                               "findings": findings}))
+    ctx.run.write_record(CAPACITY_GATES, rows)
     for line in findings:
         ctx.say(line)
 
 
 def _gate(name: str, field: str, op: str, value: float | bool) -> FieldGate:
-    return FieldGate(name, "capacity_gates", field, op, value, per=("strategy",), exempt=("legacy",))
+    return FieldGate(name, CAPACITY_GATES, field, op, value, per=("strategy",), exempt=("legacy",))
 
 
 STAGE = Stage("capacity", "each strategy's highest offered rate holding the SLO (open model), nothing lost", run,

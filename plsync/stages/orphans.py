@@ -3,26 +3,16 @@ up (table and JSON file in the run directory), deleted, none left."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from fixtures.faults import FaultMix, inject_faults
 from plsync.gates import FieldGate
+from plsync.records.files import ORPHANS
+from plsync.records.recovery import OrphansRecord
 from plsync.stages.base import Stage, StageContext
 from scenarios.detection import score
 from system.recovery.orphans import recover_orphans
 from system.services.integrity import IntegrityChecker
 
 ORPHAN_MIX = "orphan_progress=10,orphan_license=10"
-
-
-@dataclass(frozen=True)
-class OrphanStageResult:
-    injected: int
-    found: int
-    exact: bool
-    deleted: int
-    left_after: int
-    backup_file: str | None
 
 
 def run(ctx: StageContext) -> None:
@@ -37,11 +27,12 @@ def run(ctx: StageContext) -> None:
         applied = recover_orphans(session=session, apply=True, backup_dir=ctx.run.path / "orphan-backups")
     with db.transaction() as session:
         left = sum(IntegrityChecker().check_orphan_records(session=session).values())
-    ctx.run.write_json("orphans", OrphanStageResult(len(truth.faults), report.found, score(expected, found).perfect,
-                                                    sum(applied.deleted.values()), left, applied.backup_file))
+    ctx.run.write_record(ORPHANS, OrphansRecord(
+        injected=len(truth.faults), found=report.found, exact=score(expected, found).perfect,
+        deleted=sum(applied.deleted.values()), left_after=left, backup_file=applied.backup_file))
 
 
 STAGE = Stage("orphans", "orphan rows found exactly, backed up, deleted", run, gates=(
-    FieldGate("found exactly the injected orphans", "orphans", "exact", "==", True),
-    FieldGate("none left after recovery", "orphans", "left_after", "==", 0),
+    FieldGate("found exactly the injected orphans", ORPHANS, "exact", "==", True),
+    FieldGate("none left after recovery", ORPHANS, "left_after", "==", 0),
 ))

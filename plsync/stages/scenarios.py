@@ -12,6 +12,7 @@ from fixtures.provision import Environment
 from plsync.gates import FieldGate
 from plsync.logfiles import system_log_to
 from plsync.progress import progress_bar
+from plsync.records.files import MATRIX
 from plsync.rundir import RunDirectory
 from plsync.stages.base import Stage, StageContext
 from scenarios.matrix import Cell, run_matrix, select_scenarios
@@ -49,10 +50,10 @@ def run_matrix_shown(config: SystemConfig, env: Environment, run: RunDirectory, 
 def run(ctx: StageContext) -> None:
     cells = run_matrix_shown(ctx.config, ctx.env, ctx.run, ctx.strategies, ctx.console,
                              skip_tags=ctx.profile.skip_scenario_tags)
-    ctx.run.write_json("matrix", cells)
+    ctx.run.write_record(MATRIX, cells)
     ctx.say(f"scenarios: {len(cells)} cells; the system's logs of injected faults are in {LOG}")
 
 
 STAGE = Stage("scenarios", "edge cases and injected faults x strategies, against expectations and claims", run,
-              gates=(FieldGate("scenario outcome as expected", "matrix", "matches", "==", True,
+              gates=(FieldGate("scenario outcome as expected", MATRIX, "matches", "==", True,
                                per=("scenario", "strategy")),))

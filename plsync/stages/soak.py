@@ -13,6 +13,7 @@ from plsync.gates import FieldGate, MatchGate
 from plsync.logfiles import system_log_to
 from plsync.profiles import Profile
 from plsync.progress import progress_bar
+from plsync.records.files import SOAK, SOAK_PHASES
 from plsync.rundir import RunDirectory, to_jsonable
 from plsync.stages.base import Stage, StageContext
 from scenarios.soak import RunRecord, SoakOptions, SoakResult, run_soak
@@ -57,8 +58,8 @@ def write_results(run: RunDirectory, result: SoakResult) -> None:
     """``soak.json`` (everything, the per-run series included), ``soak_phases.json`` (what the phase gate
     reads) and ``soak_runs.csv`` (the series for a spreadsheet)."""
     payload = to_jsonable(result)
-    run.write_json("soak", payload)
-    run.write_json("soak_phases", payload["phases"])
+    run.write_record(SOAK, payload)
+    run.write_record(SOAK_PHASES, payload["phases"])
     header, rows = csv_rows(result.runs)
     with (run.path / "soak_runs.csv").open("w", newline="") as out:
         writer = csv.writer(out)
@@ -73,23 +74,23 @@ def run(ctx: StageContext) -> None:
 
 
 def _gate(name: str, field: str, op: str, value: float | bool) -> FieldGate:
-    return FieldGate(name, "soak", field, op, value)
+    return FieldGate(name, SOAK, field, op, value)
 
 
 GATES = (
-    MatchGate("every fire time of the steady phase ran (144 in 24 h at 10 min)", "soak", "runs_executed",
+    MatchGate("every fire time of the steady phase ran (144 in 24 h at 10 min)", SOAK, "runs_executed",
               "runs_expected"),
     _gate("no run failed in the steady phase", "runs_failed", "==", 0),
     _gate("no overlapping run in the steady phase (max_instances events)", "overlapping_runs", "==", 0),
     _gate("no missed run in the steady phase (misfire events)", "missed_runs", "==", 0),
     _gate("no desync left after any successful run (that started after the work before it)",
           "max_desyncs_left_after_run", "==", 0),
-    _gate("RSS growth over the steady runs after the warm-up, %", "rss_growth_pct", "<", 5),
+    _gate("RSS growth over the steady runs after the warm-up, %", "rss.growth_pct", "<", 5),
     _gate("no significant positive RSS slope (one-sided t test at 1 %, beyond the tolerance)",
-          "rss_slope_significant", "==", False),
+          "rss.slope.significant", "==", False),
     _gate("health monitor silent while the job runs", "health_false_alarms", "==", 0),
     _gate("health monitor alerted during the outage", "health_alert_fired", "==", True),
-    FieldGate("phase behaved as designed", "soak_phases", "holds", "==", True, per=("phase",)),
+    FieldGate("phase behaved as designed", SOAK_PHASES, "holds", "==", True, per=("phase",)),
     _gate("the job's JSON logs agree with what the soak observed", "log_cross_check_agrees", "==", True),
     _gate("invariants hold after the soak (ledger against the database)", "invariants_hold", "==", True),
 )

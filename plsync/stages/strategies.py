@@ -3,11 +3,11 @@ student at once, each judged by the invariant checker against the operations' le
 
 from __future__ import annotations
 
-from typing import Any
-
 from fixtures.population import add_students
 from plsync.gates import FieldGate
 from plsync.progress import progress_bar
+from plsync.records.files import CONCURRENCY, LATENCY
+from plsync.records.strategies import ConcurrencyRecord
 from plsync.rundir import to_jsonable
 from plsync.stages.base import Stage, StageContext
 from scenarios.concurrency import ConcurrencyOutcome, run_concurrent_level_ups
@@ -17,12 +17,11 @@ from scenarios.runner import StrategyRunner
 LATENCY_STUDENTS = 20
 
 
-def concurrency_record(outcome: ConcurrencyOutcome) -> dict[str, Any]:
-    """The outcome as JSON, with the ratios its gates read."""
-    record: dict[str, Any] = to_jsonable(outcome)
-    record["failed_ratio"] = (outcome.failed + outcome.unknown) / max(1, outcome.operations)
-    record["invariant_violations"] = sum(r.violations for r in outcome.invariants.results)
-    return record
+def concurrency_record(outcome: ConcurrencyOutcome) -> ConcurrencyRecord:
+    """The outcome as its record, with the ratios its gates read computed here, by the producer."""
+    return ConcurrencyRecord.model_validate(to_jsonable(outcome) | {
+        "failed_ratio": (outcome.failed + outcome.unknown) / max(1, outcome.operations),
+        "invariant_violations": sum(r.violations for r in outcome.invariants.results)})
 
 
 def run(ctx: StageContext) -> None:
@@ -43,12 +42,12 @@ def run(ctx: StageContext) -> None:
                 concurrency.append(concurrency_record(run_concurrent_level_ups(
                     runner, user_id=students[0], threads=profile.threads, ops_per_thread=profile.ops_per_thread)))
                 progress.advance(task)
-    ctx.run.write_json("latency", latency)
-    ctx.run.write_json("concurrency", concurrency)
+    ctx.run.write_record(LATENCY, latency)
+    ctx.run.write_record(CONCURRENCY, concurrency)
 
 
 def _per_strategy(name: str, field: str, op: str, value: float) -> FieldGate:
-    return FieldGate(name, "concurrency", field, op, value, per=("strategy",), exempt=("legacy",))
+    return FieldGate(name, CONCURRENCY, field, op, value, per=("strategy",), exempt=("legacy",))
 
 
 STAGE = Stage(

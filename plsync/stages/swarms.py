@@ -5,26 +5,11 @@ miss, and not gated; latency is gated by the capacity stage, on the open model."
 
 from __future__ import annotations
 
-from typing import Any
-
-from loadtests.thresholds import THRESHOLDS
 from plsync.gates import FieldGate
-from plsync.rundir import RunDirectory, to_jsonable
+from plsync.records.files import SWARMS
+from plsync.rundir import RunDirectory
 from plsync.stages.base import Stage, StageContext
-from plsync.swarm import SwarmOptions, SwarmResult, run_swarm
-
-
-def swarm_record(result: SwarmResult) -> dict[str, Any]:
-    """The result as JSON, with its latency thresholds and its invariants apart: a slow swarm and a swarm
-    that lost XP are different findings."""
-    record: dict[str, Any] = to_jsonable(result)
-    stats = {"operations": result.operations, "requests": result.requests, "failures": result.failures}
-    missed = [(t.metric, m) for t in THRESHOLDS if (m := t.fails(stats))]
-    record["threshold_failures"] = [m for metric, m in missed if metric == "failure_ratio"]
-    #: Closed-model p95/p99 past their thresholds: a finding, not a gate.
-    record["closed_latency_findings"] = [m for metric, m in missed if metric != "failure_ratio"]
-    record["invariant_violations"] = sum(r["violations"] for r in record["invariants"]["results"])
-    return record
+from plsync.swarm import SwarmOptions, run_swarm
 
 
 def run(ctx: StageContext) -> None:
@@ -35,13 +20,13 @@ def run(ctx: StageContext) -> None:
         options = SwarmOptions(strategy=name, workload="hotspot", users=profile.swarm_users,
                                spawn_rate=profile.swarm_users, run_time_s=profile.swarm_seconds,
                                students=profile.swarm_students)
-        results.append(swarm_record(run_swarm(ctx.env, ctx.config, options,
-                                              RunDirectory(ctx.run.path / "swarms" / name), seed=ctx.settings.seed)))
-    ctx.run.write_json("swarms", results)
+        results.append(run_swarm(ctx.env, ctx.config, options, RunDirectory(ctx.run.path / "swarms" / name),
+                                 seed=ctx.settings.seed).record())
+    ctx.run.write_record(SWARMS, results)
 
 
 def _per_strategy(name: str, field: str, op: str, value: float | None = None) -> FieldGate:
-    return FieldGate(name, "swarms", field, op, value, per=("strategy",), exempt=("legacy",))
+    return FieldGate(name, SWARMS, field, op, value, per=("strategy",), exempt=("legacy",))
 
 
 STAGE = Stage("swarms", "a hot-spot Locust swarm per strategy, judged by ledger and invariants", run, gates=(
@@ -49,4 +34,7 @@ STAGE = Stage("swarms", "a hot-spot Locust swarm per strategy, judged by ledger 
     _per_strategy("lost XP", "lost_xp", "<=", 0),
     _per_strategy("desynced pairs", "desynced_pairs", "<=", 0),
     _per_strategy("invariant violations", "invariant_violations", "<=", 0),
+    # Not exempt for legacy: a ledger that is empty, or did not arrive whole, judges nothing, whatever the strategy.
+    FieldGate("operations in the ledger", SWARMS, "ledger_entries", ">=", 1, per=("strategy",)),
+    FieldGate("every worker's ledger reached the master", SWARMS, "incomplete_workers", "empty", per=("strategy",)),
 ))

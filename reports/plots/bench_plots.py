@@ -4,47 +4,51 @@ beside them, how close each service path is to raw SQL, and the scale curves (lo
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 import numpy as np
 
+from plsync.records.benchmarks import BenchmarkRecord
+from plsync.records.files import BENCHMARK_SCALE, BENCHMARKS
 from reports.plots.base import Plot, canvas, color, to_svg
 from reports.run_reader import RunReader
 
 
-def _label(row: dict[str, Any]) -> str:
-    return f"{row['operation']} · {row['strategy']}" if row.get("strategy") else row["operation"]
+def _label(row: BenchmarkRecord) -> str:
+    return f"{row.operation} · {row.strategy}" if row.strategy else row.operation
 
 
-def _worst_per_label(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _worst_per_label(rows: list[BenchmarkRecord]) -> list[BenchmarkRecord]:
     """One row per (operation, strategy): the case closest to its target."""
-    worst: dict[str, dict[str, Any]] = {}
+    worst: dict[str, tuple[float, BenchmarkRecord]] = {}
     for row in rows:
+        if row.target is None:
+            continue
         key = _label(row)
-        share = row["target"]["observed_ms"] / row["target"]["max_ms"]
-        if key not in worst or share > worst[key]["_share"]:
-            worst[key] = row | {"_share": share}
-    return list(worst.values())
+        share = row.target.observed_ms / row.target.max_ms
+        if key not in worst or share > worst[key][0]:
+            worst[key] = (share, row)
+    return [row for _, row in worst.values()]
 
 
 def benchmark_targets(run: RunReader) -> Plot | None:
-    rows = _worst_per_label([r for r in run.get("benchmarks", []) if r.get("target")])
-    if not rows:
+    worst = _worst_per_label([r for r in run.get(BENCHMARKS, []) if r.target])
+    if not worst:
         return None
-    rows.sort(key=lambda r: (r["operation"], r.get("strategy") or ""))
+    rows = sorted(((r, r.target) for r in worst if r.target is not None),
+                  key=lambda pair: (pair[0].operation, pair[0].strategy or ""))
     y = np.arange(len(rows))
     with canvas(height=0.22 * len(rows) + 1.2) as (fig, ax):
-        observed = [r["target"]["observed_ms"] for r in rows]
-        ax.barh(y, observed, color=["#d62728" if r["target_status"] == "fail" else "#2ca02c" for r in rows],
+        observed = [t.observed_ms for _, t in rows]
+        ax.barh(y, observed, color=["#d62728" if r.target_status == "fail" else "#2ca02c" for r, _ in rows],
                 alpha=0.75, label="measured")
-        raw = [(i, r["raw_p99_ms"] if r["target"]["metric"] == "p99_ms" else r["raw_median_ms"])
-               for i, r in enumerate(rows) if r.get("raw_median_ms")]
+        raw = [(i, r.raw_p99_ms if t.metric == "p99_ms" else r.raw_median_ms)
+               for i, (r, t) in enumerate(rows) if r.raw_median_ms]
         if raw:
-            ax.scatter([v for _, v in raw], [i for i, _ in raw], color="#000", s=12, zorder=3,
+            ax.scatter([v or 0.0 for _, v in raw], [i for i, _ in raw], color="#000", s=12, zorder=3,
                        label="raw SQL, same work")
-        ax.scatter([r["target"]["max_ms"] for r in rows], y, marker="|", s=160, color="#d62728", zorder=3,
+        ax.scatter([t.max_ms for _, t in rows], y, marker="|", s=160, color="#d62728", zorder=3,
                    label="documented target")
-        ax.set_yticks(y, [f"{_label(r)} ({r['target']['metric'].removesuffix('_ms')})" for r in rows], fontsize=7)
+        ax.set_yticks(y, [f"{_label(r)} ({t.metric.removesuffix('_ms')})" for r, t in rows], fontsize=7)
         ax.invert_yaxis()
         ax.set_xscale("log")
         ax.set_xlabel("ms (log scale)")
@@ -58,9 +62,9 @@ def benchmark_targets(run: RunReader) -> Plot | None:
 
 def benchmark_ratios(run: RunReader) -> Plot | None:
     grouped: dict[str, list[float]] = defaultdict(list)
-    for row in run.get("benchmarks", []):
-        if row.get("ratio_to_raw"):
-            grouped[_label(row)].append(row["ratio_to_raw"])
+    for row in run.get(BENCHMARKS, []):
+        if row.ratio_to_raw:
+            grouped[_label(row)].append(row.ratio_to_raw)
     if not grouped:
         return None
     labels = sorted(grouped)
@@ -82,21 +86,21 @@ def benchmark_ratios(run: RunReader) -> Plot | None:
 
 
 def scale_curves(run: RunReader) -> Plot | None:
-    curves = [c for c in run.get("benchmark_scale", []) if len(c.get("sizes", [])) >= 2]
+    curves = [c for c in run.get(BENCHMARK_SCALE, []) if len(c.sizes) >= 2]
     if not curves:
         return None
     palette = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
     with canvas() as (fig, ax):
         for i, curve in enumerate(curves):
-            ax.plot(curve["sizes"], [s * 1000 for s in curve["seconds"]], marker="o", color=palette[i % len(palette)],
-                    label=f"{curve['operation']}: exponent {curve['exponent']:.2f}")
+            ax.plot(curve.sizes, [s * 1000 for s in curve.seconds], marker="o", color=palette[i % len(palette)],
+                    label=f"{curve.operation}: exponent {curve.exponent:.2f}")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("users (log)")
         ax.set_ylabel("ms (log)")
         ax.legend(fontsize=7)
         svg = to_svg(fig)
-    sizes = sorted({s for c in curves for s in c["sizes"]})
+    sizes = sorted({s for c in curves for s in c.sizes})
     return Plot("scale", "Scale curves", f"Time against population size ({', '.join(f'{s:,}' for s in sizes)} users), "
                 "log-log; the exponent of a least-squares fit (1 is linear).", svg, "benchmark_scale.json")
 

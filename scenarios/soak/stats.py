@@ -11,7 +11,7 @@ import itertools
 import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -30,11 +30,12 @@ class SlopeFit:
     p_value: float | None
     tolerance: float
     alpha: float
+    #: A positive slope beyond the tolerance that noise alone would produce less often than ``alpha``: a field
+    #: (computed here, by the producer) so the record holds it and a gate reads it (``rss.slope.significant``).
+    significant: bool = field(init=False)
 
-    @property
-    def significant(self) -> bool:
-        """A positive slope beyond the tolerance that noise alone would produce less often than ``alpha``."""
-        return self.p_value is not None and self.p_value < self.alpha
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "significant", self.p_value is not None and self.p_value < self.alpha)
 
 
 def fit_slope(values: Sequence[float], *, tolerance: float = 0.0, alpha: float = ALPHA) -> SlopeFit:

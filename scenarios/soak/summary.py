@@ -73,13 +73,9 @@ class SoakResult:
     lateness_s: Spread
     rss: Memory
     uss: Memory
-    #: The Python heap tracemalloc sees (allocated since the soak started and alive).
+    #: The Python heap tracemalloc sees (allocated since the soak started and alive). The gates read the RSS's
+    #: growth and slope where they are (``rss.growth_pct``, ``rss.slope.significant``), not copies of them.
     traced: Memory
-    rss_growth_pct: float
-    rss_slope_bytes_per_run: float
-    rss_slope_p_value: float | None
-    rss_slope_tolerance_bytes: float
-    rss_slope_significant: bool
     connections_first: int
     connections_last: int
     connections_max: int
@@ -130,8 +126,6 @@ def summarise(*, options: SoakOptions, clock: str, scale: float, job: dict[str, 
         lateness_s=spread([r.lateness_s for r in steady]),
         rss=rss, uss=memory([r.uss_bytes for r in measured], tolerance),
         traced=memory([r.traced_bytes for r in measured], tolerance),
-        rss_growth_pct=rss.growth_pct, rss_slope_bytes_per_run=rss.slope.slope, rss_slope_p_value=rss.slope.p_value,
-        rss_slope_tolerance_bytes=rss.slope.tolerance, rss_slope_significant=rss.slope.significant,
         connections_first=measured[0].db_connections if measured else 0,
         connections_last=measured[-1].db_connections if measured else 0,
         connections_max=max((r.db_connections for r in steady), default=0),

@@ -53,15 +53,15 @@ class CallerDirectory:
             if user_id not in self._cache:
                 return False
             role = self._cache[user_id]
-        self._check(user_id, claimed_role, role)
+        self.check(user_id, claimed_role, role)
         return True
 
     def confirm(self, user_id: int, claimed_role: str) -> None:
         """AuthenticationError unless the user exists and holds ``claimed_role`` now."""
-        self._check(user_id, claimed_role, self.role_of(user_id))
+        self.check(user_id, claimed_role, self.role_of(user_id))
 
     @staticmethod
-    def _check(user_id: int, claimed_role: str, role: str | None) -> None:
+    def check(user_id: int, claimed_role: str, role: str | None) -> None:
         if role is None:
             raise AuthenticationError(f"bearer token for user {user_id}, who does not exist")
         if role != claimed_role:

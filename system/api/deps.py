@@ -1,7 +1,9 @@
 """FastAPI dependencies: the app's components, who the caller is, and what their role allows.
 
 Authentication and authorisation happen here, before the request body is even validated: a caller
-without a genuine token gets 401 and one without the role 403, whatever they sent.
+without a genuine token gets 401 and one without the role 403, whatever they sent. The token's signature
+and expiry were already checked before the body was read (system.api.limits), so a caller without a
+genuine token never gets a body read at all.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -17,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
+from system.api.admission import Admission, ClientGoneError
 from system.api.bridge import LoopWaits, run
 from system.api.callers import CallerDirectory
 from system.api.schemas import UserId
@@ -40,11 +43,9 @@ class ApiComponents:
     callers: CallerDirectory
     #: The asyncpg engine under ``db`` (``db.engine`` is its sync_engine, usable only inside ``run``).
     engine: AsyncEngine
-    #: Requests inside the system's code at once: no more than the pool has connections. The others wait
-    #: their turn in order, as they waited for a thread of FastAPI's pool before. Admitted all at once they
-    #: queue for row and Redis locks instead, in no order: in a 64-user hot-spot swarm the p95 of redis
-    #: went from 650 to 1,800 ms and of serializable from 890 to 2,300 ms (4 gave up after 20 attempts).
-    admission: asyncio.Semaphore
+    #: Requests inside the system's code at once: no more than the pool has connections; the others wait
+    #: in a bounded queue or are refused with 503 (system.api.admission).
+    admission: Admission
 
     @classmethod
     async def open(cls, config: SystemConfig, strategy: str, *, ping: bool) -> ApiComponents:
@@ -63,7 +64,39 @@ class ApiComponents:
             await engine.dispose()
             raise
         return cls(config, db, impl, VerifiedTokens(TokenCodec(config.api_secret, config.api_token_ttl_s)),
-                   CallerDirectory(db, config.api_caller_cache_s), engine, asyncio.Semaphore(config.pool_size))
+                   CallerDirectory(db, config.api_caller_cache_s), engine,
+                   Admission(config.pool_size, config.api_queue_max, config.api_queue_wait_s))
+
+    #: Reads of a caller's role under way, by user: concurrent requests of one caller whose cache entry
+    #: expired share one read instead of queueing one each for a slot (a swarm acts as one admin: 64 at once).
+    reading_roles: dict[int, asyncio.Future[str | None]] = field(default_factory=dict)
+
+    async def confirm_caller(self, user_id: int, claimed_role: str) -> None:
+        """``callers.confirm`` through one shared read per user at a time. The read runs in the context of
+        the request that started it (dropped if its client leaves while queued); the others then read again."""
+        while True:
+            pending = self.reading_roles.get(user_id)
+            mine = pending is None
+            if pending is None:
+                pending = asyncio.ensure_future(self.run(self.callers.role_of, user_id))
+                self.reading_roles[user_id] = pending
+                pending.add_done_callback(lambda done: self._forget_read(user_id, done))
+            try:
+                role = await asyncio.shield(pending)
+            except ClientGoneError:
+                if mine:
+                    raise
+                if self.reading_roles.get(user_id) is pending:  # its done callback may not have run yet
+                    del self.reading_roles[user_id]
+                continue
+            self.callers.check(user_id, claimed_role, role)
+            return
+
+    def _forget_read(self, user_id: int, done: asyncio.Future[str | None]) -> None:
+        if self.reading_roles.get(user_id) is done:
+            del self.reading_roles[user_id]
+        if not done.cancelled():
+            done.exception()  # retrieved: waiters that left do not leave it "never retrieved"
 
     async def close(self) -> None:
         try:
@@ -72,7 +105,7 @@ class ApiComponents:
             await self.engine.dispose()
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(*args)`` through the greenlet bridge (system.api.bridge), once admitted."""
+        """``fn(*args)`` through the greenlet bridge (system.api.bridge), once admitted (OverloadedError if not)."""
         async with self.admission:
             return await run(fn, *args)
 
@@ -113,7 +146,7 @@ async def authenticate(request: Request, credentials: HTTPAuthorizationCredentia
     comp: ApiComponents = request.app.state.components
     identity = comp.tokens.verify(credentials.credentials)
     if not comp.callers.confirm_cached(identity.user_id, identity.role):
-        await comp.run(comp.callers.confirm, identity.user_id, identity.role)
+        await comp.confirm_caller(identity.user_id, identity.role)
     return Caller(identity.user_id, identity.role)
 
 

@@ -47,7 +47,8 @@ class ErrorBody(BaseModel):
     detail: str = Field(description="What went wrong, for a person to read")
     error: str = Field(description="The kind of error: InvalidInputError, NotFoundError, AuthenticationError, "
                                    "AccessDeniedError, ConcurrencyError, InfrastructureError, "
-                                   "RequestValidationError or HTTPException")
+                                   "RequestValidationError, HTTPException, PayloadTooLarge, "
+                                   "RequestTimeout or OverloadedError")
     errors: list[FieldError] | None = Field(None, description="Each invalid field (request validation only)")
 
 
@@ -60,8 +61,11 @@ DESCRIPTIONS = {
     409: "A lock could not be taken in time, a deadlock or a serialization failure: nothing changed; retry",
     422: "Invalid request: a field missing, unknown, out of range or malformed, or a rule of the system "
          "refused it (negative XP, a level past the specialization's max); nothing changed",
-    503: "The database (or Redis) is unreachable or failing: nothing is known to have changed; retry after "
-         "Retry-After seconds",
+    408: "The body did not arrive in time (a Content-Length that claims more than is sent): nothing changed",
+    413: "The body is larger than this operation accepts: refused before it was read; nothing changed",
+    503: "The database (or Redis) is unreachable or failing: nothing is known to have changed; or the API is "
+         "overloaded (error OverloadedError: the request was refused before it ran, nothing changed); retry "
+         "after Retry-After seconds",
 }
 HEADERS = {
     401: {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}},

@@ -57,7 +57,8 @@ router = APIRouter()
 #: Every operation reads the database (the caller's role at least): lock or statement timeouts and an
 #: unreachable server can refuse any of them.
 AUTHENTICATED = (401, 403, 409, 422, 503)
-WITH_BODY = (400, *AUTHENTICATED)
+#: 413 and 408 from system.api.limits, before the body is read (or while it is).
+WITH_BODY = (400, 408, 413, *AUTHENTICATED)
 
 
 def sync_out(result: SyncResult) -> dict[str, Any]:

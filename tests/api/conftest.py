@@ -39,6 +39,14 @@ def users(db: Database, students: list[int]) -> Users:
 
 
 @pytest.fixture
+def admin_id(db: Database, students: list[int]) -> int:
+    """An admin, so that ``plsync serve`` has one to print a token for."""
+    with db.transaction() as session:
+        (admin,) = add_users(session, 1, seed=3, role="admin")
+    return admin
+
+
+@pytest.fixture
 def codec(config: SystemConfig) -> TokenCodec:
     """Mints tokens the way every client does: with the app's secret."""
     return TokenCodec(config.api_secret, config.api_token_ttl_s)

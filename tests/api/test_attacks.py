@@ -127,10 +127,10 @@ def test_a_student_gets_403_on_every_operation_not_their_own(client: TestClient,
 
 def test_unauthenticated_requests_are_refused_before_their_body_is_validated(client: TestClient,
                                                                              users: Users) -> None:
-    """401 for any JSON: the API tells a stranger nothing about what it would accept. (FastAPI parses the
-    body before dependencies run, so bytes that are not UTF-8 JSON get 400 or 422 first: both documented.)"""
+    """401 for any body: the API tells a stranger nothing about what it would accept. The token is checked
+    before the body is read (system.api.limits), so even bytes that are not UTF-8 JSON get 401."""
     response = client.post(f"/api/v1/progress/{users.student}/PLAYER/level-up", json={"xp": "lots", "x": [1]})
     assert response.status_code == 401
     undecodable = client.post(f"/api/v1/progress/{users.student}/PLAYER/level-up", content=b"\xff{",
                               headers={"Content-Type": "application/json"})
-    assert undecodable.status_code == 400 and undecodable.json()["error"] == "HTTPException"
+    assert undecodable.status_code == 401 and undecodable.json()["error"] == "AuthenticationError"

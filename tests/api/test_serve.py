@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
 
 from fixtures.ports import free_port
 from system.api.tokens import TokenCodec
@@ -34,14 +33,15 @@ class Served:
 
 
 @contextmanager
-def serve(db: Database, tmp_path: Path, *, strategy: str, secret: str | None) -> Iterator[Served]:
+def serve(db: Database, tmp_path: Path, *, strategy: str, secret: str | None, extra: tuple[str, ...] = ()
+          ) -> Iterator[Served]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLSYNC_")}
     if secret is not None:
         env["PLSYNC_API_SECRET"] = secret
     url = db.engine.url.render_as_string(hide_password=False)
     proc = subprocess.Popen([PLSYNC, "serve", "--port", str(port), "--strategy", strategy, "--database-url", url,
-                             "--token-file", str(tmp_path / "token")],
+                             "--token-file", str(tmp_path / "token"), *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -61,15 +61,6 @@ def serve(db: Database, tmp_path: Path, *, strategy: str, secret: str | None) ->
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)  # raises if the server ignores SIGTERM
-
-
-@pytest.fixture
-def admin_id(db: Database, students: list[int]) -> int:
-    from fixtures.population import add_users
-
-    with db.transaction() as session:
-        (admin,) = add_users(session, 1, seed=3, role="admin")
-    return admin
 
 
 def test_serve_with_a_given_secret_answers_level_ups_and_prints_a_working_admin_token(

@@ -1,7 +1,7 @@
 """``plsync bench`` end to end, as a user runs it: the suite runs (a smoke of one benchmark), writes its
 run directory, and ``--compare`` flags a regression injected on purpose (a sleep at a strategy checkpoint,
-through the suite's own --plsync-slow-checkpoint hook; no production code changes) but not a second,
-identical run."""
+through the suite's own --plsync-slow-checkpoint hook; no production code changes) in the median over its
+raw-SQL ceiling timed in the same rounds (what may gate between two runs), but not a second, identical run."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from tests.cli import plsync
 
 ONE = "test_level_up and coupled and xp_only"  # no documented target: nothing but the comparison can fail it
 #: On this shared 2-core machine the median of two identical runs moved by up to 75 % (measured while
-#: other suites ran), so the end-to-end check uses a threshold above that noise; the injected sleep
-#: (100 ms on a level-up of a few ms) is far beyond it. The 10 % rule itself is tested on exact rounds
-#: in test_bench_stats.py.
-ABOVE_NOISE = "median:100%"
+#: other suites ran), and its ratio to the raw-SQL ceiling, what the comparison gates on, by up to +133 %
+#: (1.51x -> 3.50x, 15 rounds, other suites running): the ceiling is timed in the same set-up but not at the
+#: same instant as each round. So the end-to-end check uses a threshold above that noise; the injected sleep
+#: (100 ms on a level-up of a few ms: the ratio 20x or more) is far beyond it. The 10 % rule itself is tested
+#: on exact rounds in test_bench_stats.py.
+ABOVE_NOISE = "median:400%"
 
 
 def _bench(tmp_path: Path, server: SuiteServer, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -44,15 +46,19 @@ def test_bench_runs_into_a_run_directory_and_flags_only_an_injected_regression(p
     same = _bench(tmp_path, pg_server, "--compare", str(run), "--fail-on", ABOVE_NOISE)
     assert same.returncode == 0, same.stderr[-3000:]
     comparison = json.loads(same.stdout)["comparison"]
-    assert len(comparison["changes"]) == 1 and comparison["regressions"] == []
+    name = "test_level_up[coupled-xp_only]"
+    assert {r["metric"] for r in comparison["rows"]} == {f"{name} median", f"{name} median x raw SQL"}
+    assert comparison["regressions"] == []
 
     slowed = _bench(tmp_path, pg_server, "--compare", str(run), "--fail-on", ABOVE_NOISE,
                     "--", "--plsync-slow-checkpoint", "after_progress_read:0.1")
     assert slowed.returncode == 1, slowed.stderr[-3000:]
     comparison = json.loads(slowed.stdout)["comparison"]
-    [change] = comparison["changes"]
-    assert change["significant"] and change["test"] == "mann-whitney-u" and change["change"] > 5
-    assert len(comparison["regressions"]) == 1 and "regression: test_level_up[coupled-xp_only]" in slowed.stderr
+    rows = {r["metric"]: r for r in comparison["rows"]}
+    ratio, median = rows[f"{name} median x raw SQL"], rows[f"{name} median"]
+    assert ratio["kind"] == "ratio" and ratio["change"] == "worse" and ratio["diff_pct"] > 500
+    assert median["kind"] == "measured" and median["change"] == "worse" and median["p_value"] is None  # shown
+    assert len(comparison["regressions"]) == 1 and f"regression: {name} median x raw SQL" in slowed.stderr
 
 
 def test_fail_on_without_compare_is_a_usage_error(tmp_path: Path) -> None:

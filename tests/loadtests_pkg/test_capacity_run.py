@@ -35,16 +35,16 @@ def test_a_small_capacity_search_records_every_step(db: Database, config: System
                               students=50, search=SearchPlan(start_per_s=10, growth=2, max_per_s=20, bisections=0,
                                                              repeats=2))
     document = run_capacity(env, config, options, RunDirectory(tmp_path), say=lambda _line: None)
-    (entry,) = document["strategies"]
+    (entry,) = document.strategies
     # A generous SLO at low rates: 10 and 20/s pass, then the boundary (20/s) is run once more.
-    assert [s["offered_per_s"] for s in entry["steps"]] == [10, 20, 20]
-    assert entry["capacity_per_s"] == 20 and entry["boundary_passes"] == 2 and len(entry["boundary_slo_ms"]) == 2
-    for step in entry["steps"]:
-        assert step["verdict"] == "pass", step
-        assert step["lost_xp"] == 0 and step["desynced_pairs"] == 0 and step["dropped_ratio"] == 0
-        assert step["achieved_per_s"] == pytest.approx(step["offered_per_s"], rel=0.3)
-        assert step["p50_ms"] <= step["p99_ms"]
-        cpu = step["generator_cpu_us_per_request"]  # None only when the step had no steady window
+    assert [s.offered_per_s for s in entry.steps] == [10, 20, 20]
+    assert entry.capacity_per_s == 20 and entry.boundary_passes == 2 and len(entry.boundary_slo_ms) == 2
+    for step in entry.steps:
+        assert step.verdict == "pass", step
+        assert step.lost_xp == 0 and step.desynced_pairs == 0 and step.dropped_ratio == 0
+        assert step.achieved_per_s == pytest.approx(step.offered_per_s, rel=0.3)
+        assert step.p50_ms <= step.p99_ms
+        cpu = step.generator_cpu_us_per_request  # None only when the step had no steady window
         assert cpu is None or cpu > 0
-        assert (tmp_path / step["run_dir"] / "histograms.json").exists()
-    assert (tmp_path / "capacity.json").exists() and document["model"] == "open"
+        assert (tmp_path / step.run_dir / "histograms.json").exists()
+    assert (tmp_path / "capacity.json").exists() and document.model == "open"

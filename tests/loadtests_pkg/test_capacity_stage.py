@@ -5,30 +5,44 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from plsync.gates import FAIL, NOT_MEASURED, PASS, check_gates
 from plsync.profiles import profile_named
+from plsync.records.capacity import CapacityGateRecord, CapacityRecord, CapacityStepRecord, StrategyCapacityRecord
 from plsync.stages.capacity import STAGE, chosen_strategies, gate_rows
 
 
-def _entry(strategy: str, capacity: float | None, *, lost: int = 0, limited: bool = False) -> dict[str, Any]:
-    step = {"lost_xp": lost, "desynced_pairs": 0}
-    return {"strategy": strategy, "capacity_per_s": capacity, "generator_limited": limited, "unstable": False,
-            "steps": [step, step]}
+def _step(rate: float, p99: float | None = None, *, lost: int = 0) -> CapacityStepRecord:
+    return CapacityStepRecord(
+        offered_per_s=rate, achieved_per_s=rate, p50_ms=None if p99 is None else p99 / 4, p99_ms=p99, slo_ms=p99,
+        service_p99_ms=None, schedule_lag_p99_ms=None, dispatch_lag_slo_ms=None, dropped_ratio=0.0, failures=0,
+        lost_xp=lost, desynced_pairs=0, invariant_violations=0, generator_cpu_us_per_request=None, verdict="pass")
 
 
-def _outcomes(rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+def _entry(strategy: str, capacity: float | None, *, lost: int = 0, limited: bool = False,
+           steps: list[CapacityStepRecord] | None = None) -> StrategyCapacityRecord:
+    return StrategyCapacityRecord(
+        strategy=strategy, slo="p99<=50ms", capacity_per_s=capacity, first_fail_per_s=None,
+        generator_limited=limited, boundary_slo_ms=[], spread=None, unstable=False, boundary_passes=0,
+        steps=steps if steps is not None else [_step(20, lost=lost), _step(40, lost=lost)])
+
+
+def _document(*entries: StrategyCapacityRecord) -> CapacityRecord:
+    return CapacityRecord(model="open", slo="p99<=50ms", slo_label="p99", slo_limit_ms=50.0, workload="hotspot",
+                          transport="direct", max_users=16, step_s=4, warmup_s=1.0, arrivals="poisson",
+                          shipping="coupled", strategies=list(entries))
+
+
+def _outcomes(rows: list[CapacityGateRecord]) -> list[tuple[str, str, str]]:
     outcomes = check_gates("capacity", STAGE.gates, lambda _name: rows, lambda _name: True)
     return [(o.gate, o.subject, o.status) for o in outcomes]
 
 
 def test_the_shipping_strategy_is_gated_and_the_others_are_findings() -> None:
     profile = replace(profile_named("smoke"), capacity_required_per_s=30)
-    document = {"slo": "p99<=50ms", "strategies": [_entry("coupled", 160), _entry("redis", 25),
-                                                   _entry("legacy", 400, lost=75)]}
+    document = _document(_entry("coupled", 160), _entry("redis", 25), _entry("legacy", 400, lost=75))
     rows, findings = gate_rows(document, profile)
-    assert [r["strategy"] for r in rows] == ["coupled"]
+    assert [r.strategy for r in rows] == ["coupled"]
     assert set(_outcomes(rows)) == {("capacity at SLO >= required rate", "coupled", PASS),
                                     ("lost XP over every capacity step", "coupled", PASS),
                                     ("desynced pairs over every capacity step", "coupled", PASS)}
@@ -38,8 +52,8 @@ def test_the_shipping_strategy_is_gated_and_the_others_are_findings() -> None:
 
 def test_gating_every_strategy_and_a_capacity_below_the_first_step() -> None:
     profile = replace(profile_named("smoke"), capacity_required_per_s=30, gate_all_strategies=True)
-    document = {"slo": "p99<=50ms", "strategies": [_entry("coupled", None), _entry("serializable", 200, lost=5),
-                                                   _entry("advisory", None, limited=True)]}
+    document = _document(_entry("coupled", None), _entry("serializable", 200, lost=5),
+                         _entry("advisory", None, limited=True))
     rows, _ = gate_rows(document, profile)
     _, findings = gate_rows(document, replace(profile, gate_all_strategies=False))
     assert findings[-1] == "advisory: capacity not measured (the generator fell behind before any step passed)"
@@ -57,19 +71,15 @@ def test_the_shipping_strategy_is_always_searched() -> None:
 
 
 def test_the_capacity_plot_draws_each_curve_the_slo_and_the_knee(tmp_path: Path) -> None:
+    from plsync.records.files import CAPACITY
     from plsync.rundir import RunDirectory
     from reports.plots.capacity_plots import capacity_curves
     from reports.run_reader import RunReader
 
-    def step(rate: float, p99: float) -> dict[str, Any]:
-        return {"offered_per_s": rate, "slo_ms": p99, "p50_ms": p99 / 4}
-
     assert capacity_curves(RunReader(tmp_path)) is None  # no capacity stage: not drawn
-    RunDirectory(tmp_path).write_json("capacity", {
-        "slo": "p99<=50ms", "slo_label": "p99", "slo_limit_ms": 50.0, "workload": "hotspot",
-        "strategies": [{"strategy": "coupled", "capacity_per_s": 80.0,
-                        "steps": [step(20, 10), step(40, 20), step(80, 40), step(160, 300)]},
-                       {"strategy": "serializable", "capacity_per_s": None, "steps": [step(20, 90)]}]})
+    RunDirectory(tmp_path).write_record(CAPACITY, _document(
+        _entry("coupled", 80.0, steps=[_step(20, 10), _step(40, 20), _step(80, 40), _step(160, 300)]),
+        _entry("serializable", None, steps=[_step(20, 90)])))
     plot = capacity_curves(RunReader(tmp_path))
     assert plot is not None and plot.source == "capacity.json"
     assert "80/s" in plot.svg and "SLO p99&lt;=50ms" in plot.svg and "serializable p99" in plot.svg

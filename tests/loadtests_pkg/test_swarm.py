@@ -11,6 +11,7 @@ import pytest
 
 from fixtures.provision import Environment
 from loadtests.ledger_sink import read_ledgers
+from loadtests.ledger_stream import read_manifest
 from plsync.rundir import RunDirectory
 from plsync.swarm import SwarmOptions, prepare_population, run_swarm
 from system.config import SystemConfig
@@ -35,8 +36,11 @@ def test_swarm_smoke(strategy: str, transport: str, workers: int, db: Database, 
     recorded = sum(result.ledger.values())
     assert recorded == result.requests if not workers else recorded >= result.requests
     assert (tmp_path / "locust_stats.csv").exists() and (tmp_path / "locust.html").exists()
-    if workers:
-        assert len(list((tmp_path / "ledgers").glob("ledger-*.jsonl"))) == workers
+    if workers:  # the workers streamed their ledgers: the master wrote one file per worker, and vouches for each
+        manifest = read_manifest(tmp_path / "ledgers")
+        assert manifest is not None and len(manifest.workers) == workers, manifest
+        assert not result.incomplete_workers and all(w.complete for w in manifest.workers.values()), manifest
+        assert len(list((tmp_path / "ledgers").glob("ledger-*.jsonl"))) == workers, manifest
     if transport == "direct":
         # 8 users really hold transactions open at once (psycopg2 made cooperative under gevent).
         assert result.max_open_transactions >= 4, result.max_open_transactions

@@ -1,5 +1,9 @@
 """The readiness report built from a recorded run: the scorecard computed from evidence, JUnit for CI, and
-the HTML page as a person opens it (headless Chromium, offline)."""
+the HTML page as a person opens it (headless Chromium, offline).
+
+The recording (``recorded_run/``) is decoded through the run directory's contract like any run; files written
+before the contract (no ``schema``) are version 0 and upgraded by the decoder. Re-record it with one command:
+``./run python -m tests.reports_pkg.rerecord`` (a smoke readiness run, its record files copied here)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from plsync.records.files import VERDICT
 from reports.publish import OUTPUTS, publish
 from reports.run_reader import RunReader
 from reports.scorecard import build_scorecard
@@ -29,14 +34,15 @@ def run_dir(tmp_path: Path) -> Path:
 
 
 def edit(path: Path, name: str, change: Any) -> None:
+    """Change a run file's content as JSON (the list of a list file, whatever its schema version)."""
     data = json.loads((path / f"{name}.json").read_text())
-    change(data)
+    change(data["records"] if isinstance(data, dict) and "records" in data else data)
     (path / f"{name}.json").write_text(json.dumps(data))
 
 
 def failing_gates(run_dir: Path) -> set[tuple[str, str]]:
-    verdict = json.loads((run_dir / "verdict.json").read_text())
-    return {(g["stage"], g["gate"]) for g in verdict["gates"] if g["status"] == "fail"}
+    verdict = RunReader(run_dir).load(VERDICT)
+    return {(g.stage, g.gate) for g in verdict.gates if g.status == "fail"}
 
 
 def test_the_scorecard_is_computed_from_the_evidence(run_dir: Path) -> None:
@@ -94,11 +100,13 @@ def test_what_a_run_did_not_measure_is_never_a_pass(run_dir: Path) -> None:
 
 
 def test_junit_has_one_testcase_per_gate_and_subject(run_dir: Path) -> None:
+    def one_failure(verdict: dict[str, Any]) -> None:
+        for gate in verdict["gates"]:  # one failure, the one made here
+            gate["status"] = "pass" if gate["status"] == "fail" else gate["status"]
+        verdict["gates"][3].update(status="fail", observed=7)
+
+    edit(run_dir, "verdict", one_failure)
     verdict = json.loads((run_dir / "verdict.json").read_text())
-    for gate in verdict["gates"]:  # one failure, the one made here
-        gate["status"] = "pass" if gate["status"] == "fail" else gate["status"]
-    verdict["gates"][3].update(status="fail", observed=7)
-    (run_dir / "verdict.json").write_text(json.dumps(verdict))
     publish(run_dir)
     root = ET.fromstring((run_dir / "junit.xml").read_text())
     cases = root.findall(".//testcase")

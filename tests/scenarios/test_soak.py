@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from fixtures.suite_server import SuiteServer
 from plsync.gates import FAIL, PASS
+from plsync.records.files import SOAK
 from plsync.rundir import to_jsonable
 from plsync.stages.soak import GATES
 from scenarios.soak import SoakOptions, SoakResult, run_soak
@@ -21,7 +22,7 @@ from system.scheduler.job import BackgroundSyncJob, SyncJobRun
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 SMALL = LoadSize(operations=4, threads=2, faults=6)
-SLOPE_GATE = next(g for g in GATES if getattr(g, "field", "") == "rss_slope_significant")
+SLOPE_GATE = next(g for g in GATES if getattr(g, "field", "") == "rss.slope.significant")
 
 
 def _config(engine: Engine) -> SystemConfig:
@@ -75,7 +76,7 @@ class LeakyJob(BackgroundSyncJob):
 
 
 def _slope_gate(result: SoakResult) -> str:
-    (outcome,) = SLOPE_GATE.check("soak", to_jsonable(result))
+    (outcome,) = SLOPE_GATE.check("soak", SOAK.decode(SOAK.encode(to_jsonable(result))))
     return outcome.status
 
 
@@ -86,10 +87,10 @@ def test_the_slope_gate_catches_a_leak_and_passes_the_unchanged_job(scratch_engi
     leaky = run_soak(_config(scratch_engine), options, log_dir=tmp_path / "leaky", with_phases=False,
                      job_factory=LeakyJob)
     assert clean.runs_executed == leaky.runs_executed == 48
-    assert not clean.rss_slope_significant and _slope_gate(clean) == PASS, clean.rss
-    assert leaky.rss_slope_significant and _slope_gate(leaky) == FAIL, leaky.rss
-    assert leaky.rss_slope_bytes_per_run > 100 * 1024 and leaky.rss_slope_p_value is not None \
-        and leaky.rss_slope_p_value < 1e-6
+    assert not clean.rss.slope.significant and _slope_gate(clean) == PASS, clean.rss
+    assert leaky.rss.slope.significant and _slope_gate(leaky) == FAIL, leaky.rss
+    assert leaky.rss.slope.slope > 100 * 1024 and leaky.rss.slope.p_value is not None \
+        and leaky.rss.slope.p_value < 1e-6
     # tracemalloc names the line that keeps the memory
     assert any("test_soak.py" in line for r in leaky.runs for line in r.top_growth)
 

@@ -1,0 +1,142 @@
+"""The ledger over Locust's channel: workers stream their entries, the master writes the run's ledger.
+
+In distributed mode (``--plsync-ledger-mode stream``, the default) a worker keeps no ledger file: it sends its
+entries to the master in batches (``record_stream``, message type ``plsync_ledger``), the final one once its
+users have stopped. The master writes one file per worker into its ``--plsync-ledger-dir``
+(``ledger-<worker>.jsonl``, the format ``read_ledgers`` reads) and ``ledger_stream.json``: what arrived from
+each worker and which workers are incomplete, with why. The invariant checker reads only the master's
+directory. ``--plsync-ledger-mode local`` keeps the older way, every worker writing its own file where it runs
+(useful only when the workers share the master's disk); the master then records only that it judged nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import IO, Any
+
+from loadtests.record_stream import Batch, BatchSender, StreamCollector, drain, message_type
+from plsync.records.files import LEDGER_STREAM
+from plsync.records.swarms import LedgerStreamRecord, LedgerStreamWorker
+from plsync.rundir import RunDirectory
+from scenarios.ledger import LedgerEntry
+
+KIND = "ledger"
+MANIFEST = LEDGER_STREAM.filename
+MODES = ("stream", "local")
+#: How long the master waits for final batches beyond Locust's stop timeout (the workers' users may take that
+#: long to finish their last call before the final batch leaves).
+FINAL_WAIT_MARGIN_S = 10.0
+
+
+class StreamingLedger:
+    """A worker's ledger: entries go to the master, none to the worker's disk."""
+
+    def __init__(self, worker: str, send: Any) -> None:
+        self.sender = BatchSender(KIND, worker, send)
+        self.sender.start()
+
+    def record(self, entry: LedgerEntry) -> None:
+        self.sender.add(entry.to_row())
+
+    def finish(self, error: str | None = None) -> None:
+        self.sender.finish(error)
+
+    def close(self) -> None:
+        """Nothing to close: ``finish`` (at the test's stop) sent everything."""
+
+
+def _file_name(worker: str) -> str:
+    return "ledger-" + re.sub(r"[^A-Za-z0-9_.-]", "_", worker) + ".jsonl"
+
+
+class MasterLedger:
+    """The master's side: every worker's batches into its own file in ``directory``."""
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory
+        self.collector = StreamCollector(KIND, self._write)
+        self._files: dict[str, IO[str]] = {}
+        self.waited_s = 0.0
+
+    def _write(self, worker: str, rows: list[Any]) -> None:
+        handle = self._files.get(worker)
+        if handle is None:
+            handle = self._files[worker] = (self.directory / _file_name(worker)).open("a", buffering=1 << 16)
+        handle.writelines(json.dumps(row) + "\n" for row in rows)
+
+    def on_message(self, environment: Any = None, msg: Any = None, **_kw: Any) -> None:
+        """Locust's custom-message listener (``register_message``)."""
+        self.handle(msg.node_id, msg.data)
+
+    def handle(self, node_id: str, data: dict[str, Any]) -> None:
+        # The sender Locust saw is the authority on who sent it; the envelope's own name is only a cross-check.
+        batch = Batch.from_message(data)
+        if batch.worker != node_id:
+            self.collector.known(node_id).problem = f"sent batches named {batch.worker!r}"
+        self.collector.receive(Batch(batch.kind, node_id, batch.seq, batch.records, batch.final, batch.total,
+                                     batch.error))
+
+    def connected(self, client_id: str, **_kw: Any) -> None:
+        """Locust's ``worker_connect``: a worker the run counts on for a final batch."""
+        self.collector.known(client_id)
+
+    def finish(self, runner: Any, stop_timeout_s: float, on_stats: Any) -> None:
+        """Wait (bounded) for every known worker's final batch, then write the manifest."""
+
+        def settled() -> bool:
+            clients = getattr(runner, "clients", {})
+            for worker, stream in self.collector.workers.items():
+                # locust.runners.STATE_MISSING, by value: importing Locust here would monkey-patch the harness.
+                gone = worker not in clients or clients[worker].state == "missing"
+                if stream.final_total is None and not stream.quit and not gone:
+                    return False
+            return True
+
+        self.waited_s = drain(runner.server, {message_type(KIND): self.handle}, settled,
+                              self.collector.worker_quit, on_stats, stop_timeout_s + FINAL_WAIT_MARGIN_S,
+                              known=lambda: [w for w, st in self.collector.workers.items() if st.final_total is None])
+        self.close()
+
+    def close(self) -> None:
+        """The files complete, and the manifest that says whose they are and whose are not."""
+        for handle in self._files.values():
+            handle.close()
+        self._files.clear()
+        write_manifest(self.directory, manifest_of(self.collector, self.waited_s))
+
+
+def manifest_of(collector: StreamCollector, waited_s: float) -> LedgerStreamRecord:
+    """What the master knows of the ledgers it judged: per worker, what arrived, and who is incomplete."""
+    workers = {w: LedgerStreamWorker(batches=s.batches, records=s.records, final_total=s.final_total,
+                                     complete=s.complete) for w, s in sorted(collector.workers.items())}
+    return LedgerStreamRecord(mode="stream", workers=workers, incomplete=collector.incomplete(),
+                              waited_s=round(waited_s, 3))
+
+
+# The manifest is a record of the run directory's contract (plsync/records/files.py: LEDGER_STREAM), written
+# and read through it; the ledger files beside it are raw data, JSON lines of entries, read by read_ledgers.
+def write_manifest(directory: Path, manifest: LedgerStreamRecord) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    RunDirectory(directory).write_record(LEDGER_STREAM, manifest)
+
+
+def read_manifest(directory: Path) -> LedgerStreamRecord | None:
+    """The master's manifest, or None when it wrote none; a manifest this code cannot read raises SchemaError."""
+    run = RunDirectory(directory)
+    return run.read_record(LEDGER_STREAM) if run.has(LEDGER_STREAM) else None
+
+
+def incomplete_workers(directory: Path) -> dict[str, str]:
+    """The workers whose ledger the master cannot vouch for, with why; a master that wrote no manifest at all is
+    itself the reason (keyed ``master``)."""
+    manifest = read_manifest(directory)
+    if manifest is None:
+        return {"master": f"wrote no {MANIFEST}: the workers' ledgers were never collected"}
+    if manifest.mode != "stream":
+        return {}
+    if not manifest.workers:
+        return {"master": "no worker ever connected or sent a batch"}
+    return dict(manifest.incomplete)

@@ -1,0 +1,195 @@
+"""Load shedding: the admission queue in front of the pool is bounded by length and by wait; a request refused
+gets 503 with Retry-After at once and runs nothing; a client that disconnects while queued is dropped."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from starlette.types import Message
+
+from system.api.admission import CLIENT, Admission, ClientGoneError, ClientWatch, OverloadedError
+from system.api.app import create_app
+from system.api.tokens import TokenCodec
+from system.config import SystemConfig, generate_api_secret
+from system.db import Database
+from tests.api.conftest import Users, auth
+from tests.api.test_limits_serve import connect, head, response_status
+from tests.api.test_serve import serve
+from tests.helpers import snapshot
+
+
+def test_a_full_queue_refuses_at_once_and_a_long_wait_refuses_at_its_limit() -> None:
+    async def scenario() -> None:
+        gate = Admission(slots=1, max_queue=1, max_wait_s=0.3)
+        await gate.acquire()  # the one slot, held
+        waiter = asyncio.ensure_future(gate.acquire())
+        await asyncio.sleep(0.01)
+        assert gate.waiting == 1
+        began = time.monotonic()
+        with pytest.raises(OverloadedError, match="already wait"):
+            await gate.acquire()
+        assert time.monotonic() - began < 0.05  # at once, not after the wait limit
+        with pytest.raises(OverloadedError, match=r"within 0\.3 s"):
+            await waiter
+        assert time.monotonic() - began == pytest.approx(0.3, abs=0.15)
+        assert gate.waiting == 0 and gate.shed == 2
+        gate.release()
+        await asyncio.wait_for(gate.acquire(), 0.1)  # the slot came back: nothing leaked
+
+    asyncio.run(scenario())
+
+
+def test_a_request_that_would_wait_past_the_limit_at_the_measured_rate_is_refused_at_once() -> None:
+    async def scenario() -> None:
+        gate = Admission(slots=1, max_queue=1000, max_wait_s=0.5)
+        assert gate.drain_rate() is None  # nothing came free yet: only the length and the timer bound the queue
+        primed = time.monotonic()
+        for _ in range(10):
+            await gate.acquire()
+            gate.release()
+        assert gate.drain_rate() == 100  # 10 within the shortest span it measures over (0.1 s)
+        await asyncio.sleep(0.3)
+        rate = gate.drain_rate()
+        # Since the first of them, not over the whole second (which would read 10).
+        assert rate == pytest.approx(10 / (time.monotonic() - primed), rel=0.1)
+        await gate.acquire()
+        waiters = []
+        while gate.overloaded() is None:
+            waiters.append(asyncio.ensure_future(gate.acquire()))
+            await asyncio.sleep(0)
+        # Refused once the next would wait longer than 0.5 s at the measured rate (about 30 a second): not at 1000.
+        assert gate.waiting == pytest.approx(rate * 0.5, abs=2)
+        began = time.monotonic()
+        with pytest.raises(OverloadedError, match=r"would wait longer than 0\.5 s"):
+            await gate.acquire()
+        assert time.monotonic() - began < 0.05
+        for w in waiters:
+            w.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
+
+    asyncio.run(scenario())
+
+
+def test_waiters_are_admitted_in_order_and_a_turn_given_to_one_that_left_is_handed_on() -> None:
+    async def scenario() -> None:
+        gate = Admission(slots=1, max_queue=10, max_wait_s=5)
+        await gate.acquire()
+        order: list[int] = []
+
+        async def wait(i: int) -> None:
+            await gate.acquire()
+            order.append(i)
+            gate.release()
+
+        tasks = [asyncio.ensure_future(wait(i)) for i in range(5)]
+        await asyncio.sleep(0.01)
+        tasks[2].cancel()
+        gate.release()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        assert order == [0, 1, 3, 4] and gate.waiting == 0
+        await asyncio.wait_for(gate.acquire(), 0.1)
+
+    asyncio.run(scenario())
+
+
+def test_a_client_that_disconnects_while_queued_is_dropped_without_running() -> None:
+    async def scenario() -> None:
+        gate = Admission(slots=1, max_queue=10, max_wait_s=30)
+        await gate.acquire()
+
+        async def receive() -> Message:
+            await asyncio.sleep(0.1)
+            return {"type": "http.disconnect"}
+
+        CLIENT.set(ClientWatch(receive))
+        began = time.monotonic()
+        with pytest.raises(ClientGoneError):
+            await gate.acquire()
+        assert time.monotonic() - began < 1 and gate.dropped == 1 and gate.waiting == 0
+
+    asyncio.run(scenario())
+
+
+def test_the_api_answers_503_with_retry_after_before_touching_the_database(
+        db: Database, config: SystemConfig, users: Users, tokens: dict[str, str]) -> None:
+    app = create_app(dataclasses.replace(config, pool_size=1, api_queue_max=0), strategy="coupled", db=db)
+    path = f"/api/v1/progress/{users.student}/PLAYER/level-up"
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.post(path, json={"xp": 1}, headers=auth(tokens["student"])).status_code == 200  # cached caller
+        before = snapshot(db)
+        gate = app.state.components.admission
+        client.portal.call(gate.acquire)  # every slot busy
+        began = time.monotonic()
+        refused = client.post(path, json={"xp": 1}, headers=auth(tokens["student"]))
+        assert time.monotonic() - began < 0.5
+        assert refused.status_code == 503 and refused.json()["error"] == "OverloadedError", refused.text
+        assert refused.headers["retry-after"].isdigit()
+        assert snapshot(db) == before
+        client.portal.call(gate.release)
+        assert client.post(path, json={"xp": 1}, headers=auth(tokens["student"])).status_code == 200
+
+
+def xp(db: Database, student: int) -> int:
+    with db.transaction() as session:
+        return int(session.execute(text("SELECT total_xp FROM specialization_progress WHERE student_id = :s AND "
+                                        "specialization_id = 'PLAYER'"), {"s": student}).scalar_one())
+
+
+def test_over_real_sockets_a_queued_client_that_leaves_is_not_run_and_a_full_queue_answers_503_at_once(
+        db: Database, students: list[int], admin_id: int, tmp_path: Path) -> None:
+    secret = generate_api_secret()
+    a, b, c, d = students[:4]
+    start = {s: xp(db, s) for s in (a, b, c, d)}
+
+    def level_up(student: int) -> object:
+        sock = connect(served.base)
+        body = b'{"xp": 7}'
+        sock.sendall(head(f"/api/v1/progress/{student}/PLAYER/level-up", TokenCodec(secret).issue(student, "student"),
+                          f"Content-Length: {len(body)}\r\n") + body)
+        return sock
+
+    with serve(db, tmp_path, strategy="coupled", secret=secret,
+               extra=("--pool-size", "1", "--queue-max", "1", "--queue-wait", "30")) as served, \
+            db.engine.connect() as holder:
+        with holder.begin():
+            holder.execute(text("SELECT 1 FROM specialization_progress WHERE student_id = :s FOR UPDATE"), {"s": a})
+            first = level_up(a)  # admitted, then waits for the row lock: the one slot is busy
+            time.sleep(0.5)
+            leaving = level_up(b)  # queued
+            time.sleep(0.5)
+            leaving.close()  # the client gives up while queued
+            time.sleep(0.5)
+            queued = level_up(c)  # the queue's one place
+            time.sleep(0.5)
+            with level_up(d) as refused:
+                status, took = response_status(refused, 5)
+                assert status == 503 and took < 0.5, (status, took)
+        for sock in (first, queued):  # the lock is gone: both run
+            assert response_status(sock, 15)[0] == 200
+            sock.close()
+    assert {s: xp(db, s) - start[s] for s in (a, b, c, d)} == {a: 7, b: 0, c: 7, d: 0}
+
+
+def test_concurrent_requests_of_one_caller_share_one_read_of_its_role(
+        client: TestClient, users: Users) -> None:
+    comp = client.app.state.components  # type: ignore[attr-defined]
+    reads: list[int] = []
+    role_of = comp.callers.role_of
+
+    def counted(user_id: int) -> str | None:
+        reads.append(user_id)
+        return role_of(user_id)
+
+    comp.callers.role_of = counted
+
+    async def twenty_at_once() -> None:
+        await asyncio.gather(*(comp.confirm_caller(users.student, "student") for _ in range(20)))
+
+    client.portal.call(twenty_at_once)
+    assert reads == [users.student] and not comp.reading_roles

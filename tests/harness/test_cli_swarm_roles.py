@@ -1,0 +1,58 @@
+"""``plsync swarm --master`` and ``--worker``: what each refuses before anything starts, and the two together."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from fixtures.ports import LOOPBACK, free_port
+from system.db import Database
+from tests.cli import PLSYNC, clean_env, plsync
+
+
+@pytest.mark.parametrize(("args", "env", "says"), [
+    (["--worker"], {}, "a worker needs --master-host"),
+    (["--worker", "--master-host", "10.0.0.1"], {}, "a worker needs the database the master prepared"),
+    (["--worker", "--master-host", "10.0.0.1", "--strategy", "redis"], {"PLSYNC_DATABASE_URL": "postgresql://h/d"},
+     "the redis strategy needs the Redis every worker shares"),
+    (["--worker", "--master-host", "10.0.0.1", "--transport", "http"], {"PLSYNC_DATABASE_URL": "postgresql://h/d"},
+     "an HTTP worker mints its tokens with the API's secret"),
+    (["--worker", "--master", "--master-host", "h"], {}, "--master and --worker are two processes"),
+    (["--master", "--expect-workers", "2"], {}, "workers on other hosts need the database the master prepares"),
+    (["--master", "--expect-workers", "2", "--workers", "2"], {}, "--workers starts workers here"),
+    (["--master", "--expect-workers", "1", "--transport", "http", "--database-url", "postgresql://h/d"], {},
+     "--master drives the direct transport"),
+    (["--expect-workers", "2"], {}, "--expect-workers goes with --master"),
+])
+def test_a_role_without_what_it_needs_exits_2_before_starting(args: list[str], env: dict[str, str], says: str,
+                                                               tmp_path: Path) -> None:
+    result = plsync("swarm", *args, env=env, cwd=tmp_path, timeout=60)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert says in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not any(tmp_path.iterdir())  # nothing started, nothing written
+
+
+@pytest.mark.slow
+def test_the_readme_master_and_worker_commands_in_separate_directories(db: Database, tmp_path: Path) -> None:
+    url, port = db.engine.url.render_as_string(hide_password=False), free_port()
+    (tmp_path / "master").mkdir(), (tmp_path / "worker").mkdir()
+    master = subprocess.Popen(
+        [PLSYNC, "swarm", "--master", "--expect-workers", "1", "--master-bind-host", LOOPBACK, "--master-port",
+         str(port), "--users", "8", "--spawn-rate", "8", "--run-time", "4s", "--students", "30", "--json",
+         "--database-url", url, "--disposable", "--runs-dir", str(tmp_path / "master" / "runs")],
+        cwd=tmp_path / "master", env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        worker = plsync("swarm", "--worker", "--master-host", LOOPBACK, "--master-port", str(port),
+                        "--database-url", url, cwd=tmp_path / "worker", timeout=180)
+        out, err = master.communicate(timeout=180)
+    finally:
+        master.kill()
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    assert master.returncode == 0, err[-2000:]
+    [result] = json.loads(out)
+    assert result["workers"] == 1 and result["incomplete_workers"] == {} and result["requests"] > 20
+    assert (result["lost_xp"], result["unacknowledged_xp"], result["desynced_pairs"]) == (0, 0, 0)
+    assert not list((tmp_path / "worker").rglob("ledger*"))  # the worker's ledger went to the master
