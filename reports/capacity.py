@@ -52,3 +52,27 @@ def steps_table(document: CapacityRecord, entry: StrategyCapacityRecord) -> Tabl
                       f"[{style}]{step.verdict}[/]" + (f" ({'; '.join(step.reasons)})" if step.reasons
                                                          else ""))
     return table
+
+
+def capacity_markdown(document: CapacityRecord) -> list[str]:
+    """The capacity section of report.md: one row per strategy (the shipping one first), then the findings."""
+    lines = [f"Open model ({document.arrivals} arrivals, {document.workload} workload, {document.transport}, at most "
+             f"{document.max_users} users, {document.step_s}s steps with {document.warmup_s:g}s of warm-up left "
+             f"out); latencies are response times from each request's intended start, {document.slo_label} from "
+             f"HdrHistograms. The shipping strategy (`{document.shipping}`) is gated"
+             + (f" against {document.required_per_s:g}/s" if document.required_per_s is not None else "")
+             + "; the others are findings.", "",
+             f"| strategy | capacity at {document.slo} | first failing rate | {document.slo_label} at the boundary "
+             "| spread | steps | lost XP | desynced | role |", "|---|---:|---:|---|---:|---:|---:|---:|---|"]
+    ordered = sorted(document.strategies, key=lambda e: e.strategy != document.shipping)
+    for e in ordered:
+        capacity = "-" if e.capacity_per_s is None else f"{e.capacity_per_s:g}/s"
+        first_fail = "-" if e.first_fail_per_s is None else f"{e.first_fail_per_s:g}/s"
+        boundary = ", ".join(f"{v:.1f}" for v in e.boundary_slo_ms) or "-"
+        spread = "-" if e.spread is None else f"{e.spread:.0%}" + (" UNSTABLE" if e.unstable else "")
+        role = "ships (gated)" if e.strategy == document.shipping else "finding"
+        lines.append(f"| {e.strategy} | {capacity}{' (generator-limited)' if e.generator_limited else ''} | "
+                     f"{first_fail} | {boundary} | {spread} | {len(e.steps)} | {sum(s.lost_xp for s in e.steps)} | "
+                     f"{sum(s.desynced_pairs for s in e.steps)} | {role} |")
+    lines += ["", *[f"- {capacity_line(document, e)}" for e in ordered], *[f"- {f}" for f in document.findings]]
+    return lines

@@ -12,6 +12,7 @@ from rich.table import Table
 from plsync.records.files import (
     BENCHMARK_SCALE,
     BENCHMARKS,
+    CAPACITY,
     CONCURRENCY,
     ENVIRONMENT,
     LATENCY,
@@ -26,6 +27,7 @@ from plsync.records.files import (
 from plsync.records.run import MigrateRecord, VerdictRecord
 from plsync.records.strategies import ConcurrencyRecord, LatencyRecord
 from reports.benchmarks import markdown_table, notes, rich_table
+from reports.capacity import capacity_markdown, steps_table
 from reports.matrix import matrix_markdown, matrix_table
 from reports.recovery import recovery_markdown, recovery_table
 from reports.run_reader import RunReader
@@ -126,6 +128,9 @@ def terminal_tables(run: RunReader) -> list[RenderableType]:
         tables.append(recovery_table(run.load(RECOVERY_STRESS)))
     if run.has(SWARMS):
         tables.append(swarm_table(run.load(SWARMS), "Hot-spot swarms (Locust, direct)"))
+    if run.has(CAPACITY):
+        capacity = run.load(CAPACITY)
+        tables += [steps_table(capacity, entry) for entry in capacity.strategies]
     if run.has(MATRIX):
         tables.append(matrix_table(run.load(MATRIX)))
     if run.has(BENCHMARKS):
@@ -181,6 +186,8 @@ def markdown(run: RunReader, card: Scorecard | None = None) -> str:
         lines += ["## Desync recovery", "", *recovery_markdown(run.load(RECOVERY_STRESS)), ""]
     if run.has(SWARMS):
         lines += ["## Hot-spot swarms (Locust, direct)", "", *swarm_markdown(run.load(SWARMS)), ""]
+    if run.has(CAPACITY):
+        lines += ["## Capacity at the SLO (open model)", "", *capacity_markdown(run.load(CAPACITY)), ""]
     if run.has(MATRIX):
         lines += ["## Scenarios x strategies", "", *matrix_markdown(run.load(MATRIX)), ""]
     if run.has(BENCHMARKS):

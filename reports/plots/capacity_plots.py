@@ -49,3 +49,8 @@ def capacity_curves(run: RunReader) -> Plot | None:
                 f"offered rate of the {document.workload} workload; the dashed line is the strategy's capacity "
                 f"(the highest rate that held {document.slo} with nothing dropped, failed or lost).", svg,
                 "capacity.json")
+
+
+CAPACITY_PLOTS = (
+    (capacity_curves, "latency against offered load (the capacity stage did not run)"),
+)

@@ -83,3 +83,16 @@ def test_the_capacity_plot_draws_each_curve_the_slo_and_the_knee(tmp_path: Path)
     plot = capacity_curves(RunReader(tmp_path))
     assert plot is not None and plot.source == "capacity.json"
     assert "80/s" in plot.svg and "SLO p99&lt;=50ms" in plot.svg and "serializable p99" in plot.svg
+
+
+def test_the_capacity_section_puts_the_shipping_strategy_first_and_the_others_as_findings() -> None:
+    from reports.capacity import capacity_markdown
+
+    document = _document(_entry("serializable", None, steps=[_step(20, 90)]),
+                         _entry("coupled", 80.0, steps=[_step(40, 20), _step(80, 40, lost=3)]))
+    document = document.model_copy(update={"required_per_s": 30.0, "findings": ["would not be ready with x"]})
+    lines = capacity_markdown(document)
+    rows = [line for line in lines if line.startswith("| coupled") or line.startswith("| serializable")]
+    assert rows[0].startswith("| coupled | 80/s |") and rows[0].endswith("| 3 | 0 | ships (gated) |")
+    assert rows[1].startswith("| serializable | - |") and rows[1].endswith("| finding |")
+    assert "gated against 30/s" in lines[0] and "- would not be ready with x" in lines
