@@ -2,9 +2,11 @@
 
 Every Locust process that runs users keeps HdrHistograms: in the open model (``--plsync-rate``) response
 time, service time, schedule lag and dispatch lag (loadtests/open_load.py); in the closed model, the
-service time of every request Locust's request event reports. When its users have stopped, a worker sends
-its share to the master as a ``plsync_hdr`` message (its own message type; ledgers travel separately);
-the master waits for every expected worker's share, and the local runner or the master writes them all,
+service time of every request Locust's request event reports. When its users have stopped (Locust's ``test_stop``, which
+a worker also runs when its master tells it to quit), a worker sends its share to the master in the envelope
+the ledger travels in (``record_stream``, kind ``hdr``: one record, final, with its total). The master collects
+the shares during the ledger's bounded wait for its workers' final batches (``streams_of``: one wait for every
+kind), or in a wait of its own when no ledger is streamed; the local runner or the master then writes them all,
 still encoded and per process, to ``--plsync-hdr-out``: any percentile can be recomputed from that file.
 Locust's own statistics are untouched and remain what its web UI shows.
 """
@@ -26,12 +28,10 @@ from locust.runners import MasterRunner, WorkerRunner
 from loadtests.arrivals import ArrivalPlan, parse_rate
 from loadtests.histograms import LatencyHistogram
 from loadtests.open_load import OpenLoad
+from loadtests.record_stream import Batch, BatchSender, StreamCollector, drain, message_type
 
-MESSAGE = "plsync_hdr"
-#: The master asks its workers to stop and send their shares. Locust's own "stop" does not always come first:
-#: a headless master whose shape or run time ends goes straight to "quit", and then waits only half a second.
-STOP_MESSAGE = "plsync_hdr_stop"
-#: How long the master waits, once its workers have stopped, for the shares it has not received yet.
+KIND = "hdr"
+#: How long a master that streams no ledger waits for the shares it has not received yet.
 WAIT_FOR_SHARES_S = 10.0
 #: Between the master's test start and the shared schedule's start: time for the spawn messages to arrive.
 SCHEDULE_HEADROOM_S = 0.5
@@ -68,6 +68,20 @@ class LatencyRecording:
         self.failures = 0
         self.shares: list[dict[str, Any]] = []
         self.environment: Environment | None = None
+        #: Master side: the workers' shares, each one final batch of kind ``hdr``.
+        self.collector = StreamCollector(KIND, lambda _worker, records: self.shares.extend(records))
+        self.expected = 0
+
+    def handle(self, node_id: str, data: dict[str, Any]) -> None:
+        batch = Batch.from_message(data)  # Locust's sender is the authority on who sent it
+        self.collector.receive(Batch(batch.kind, node_id, batch.seq, batch.records, batch.final, batch.total,
+                                     batch.error))
+
+    def settled(self) -> bool:
+        """Every expected worker's share arrived, or every worker that did not send one is gone."""
+        finals = sum(s.final_total is not None for s in self.collector.workers.values())
+        return finals >= self.expected or (len(self.collector.workers) >= self.expected and
+                                           self.collector.settled())
 
     def run(self, call: Callable[[], None]) -> None:
         """One request: in the closed model at once, in the open model in the schedule's next slot."""
@@ -94,6 +108,18 @@ class LatencyRecording:
                 "expected_processes": expected, "processes": self.shares}
 
 
+def streams_of(environment: Environment) -> dict[str, tuple[Callable[[str, Any], None], Callable[[], bool],
+                                                             Callable[[str], None]]]:
+    """Master side: the kinds of record streamed besides the ledger, by message type, each with its handler,
+    whether it is settled and what to do when a worker is gone; served by the one bounded wait for workers'
+    final batches."""
+    streams = getattr(environment, "plsync_streams", None)
+    if streams is None:
+        streams = {}
+        environment.plsync_streams = streams  # type: ignore[attr-defined]
+    return streams
+
+
 def _plan_from(opts: Any) -> ArrivalPlan | None:
     if not opts.plsync_rate:
         return None
@@ -108,11 +134,13 @@ def register_latency_recording() -> LatencyRecording:
     @events.init.add_listener
     def on_init(environment: Environment, **_kw: Any) -> None:
         rec.environment = environment
-        if isinstance(environment.runner, MasterRunner):
-            environment.runner.register_message(MESSAGE, lambda msg, **_k: rec.shares.append(msg.data))
-        if isinstance(environment.runner, WorkerRunner):
-            runner = environment.runner
-            runner.register_message(STOP_MESSAGE, lambda **_k: runner.stop())  # test_stop then sends the share
+        runner = environment.runner
+        if isinstance(runner, MasterRunner):
+            rec.expected = int(environment.parsed_options.expect_workers) if environment.parsed_options else 0
+            runner.register_message(message_type(KIND), lambda msg, **_k: rec.handle(msg.node_id, msg.data))
+            environment.events.worker_connect.add_listener(lambda client_id, **_k: rec.collector.known(client_id))
+            # The ledger's bounded wait for final batches serves this kind too (loadtests/common.py).
+            streams_of(environment)[message_type(KIND)] = (rec.handle, rec.settled, rec.collector.worker_quit)
         if environment.parsed_options is not None:
             rec.plan = _plan_from(environment.parsed_options)
 
@@ -152,20 +180,21 @@ def register_latency_recording() -> LatencyRecording:
     def on_stop(environment: Environment, **_kw: Any) -> None:
         runner = environment.runner
         if isinstance(runner, WorkerRunner):
-            runner.send_message(MESSAGE, rec.snapshot(runner.worker_index))
-        elif isinstance(runner, MasterRunner):
-            if len(rec.shares) < int(environment.parsed_options.expect_workers):
-                runner.send_message(STOP_MESSAGE)  # to every worker: each stops its users, then sends its share
-            deadline = time.monotonic() + WAIT_FOR_SHARES_S
-            while len(rec.shares) < int(environment.parsed_options.expect_workers) and time.monotonic() < deadline:
-                gevent.sleep(0.1)
-        elif not rec.shares:
+            sender = BatchSender(KIND, runner.client_id, runner.send_message)
+            sender.add(rec.snapshot(runner.worker_index))
+            sender.finish()
+        elif not isinstance(runner, MasterRunner) and not rec.shares:
             rec.shares.append(rec.snapshot(0))
 
     @events.quitting.add_listener
     def on_quitting(environment: Environment, **_kw: Any) -> None:
         out = environment.parsed_options.plsync_hdr_out if environment.parsed_options else None
-        if out and not isinstance(environment.runner, WorkerRunner):
+        runner = environment.runner
+        if isinstance(runner, MasterRunner) and not rec.settled():  # no ledger wait served it: one of its own
+            drain(runner.server, {message_type(KIND): rec.handle}, rec.settled, rec.collector.worker_quit,
+                  lambda node, data: environment.events.worker_report.fire(client_id=node, data=data),
+                  (environment.stop_timeout or 0.0) + WAIT_FOR_SHARES_S)
+        if out and not isinstance(runner, WorkerRunner):
             Path(out).parent.mkdir(parents=True, exist_ok=True)
             Path(out).write_text(json.dumps(rec.document(environment)) + "\n")
 
