@@ -92,7 +92,7 @@ def summarize(document: dict[str, Any]) -> ModelLatency:
     counts = {key: sum(int(p["counts"].get(key, 0)) for p in processes) for key in (
         "scheduled", "completed", "dropped_late", "unstarted_at_end", "in_flight_at_end")}
     # The steady window: the schedule after its warm-up; the achieved rate sums every process's own rate.
-    windows = [max(0.0, float(p["schedule_s"]) - float(p.get("warmup_s", 0.0))) for p in processes]
+    windows = [max(0.0, float(p["schedule_s"]) - float(p.get("warmup_s") or 0.0)) for p in processes]
     schedule_s = max(windows, default=0.0)
     achieved = sum(int(p["counts"]["completed"]) / w for p, w in zip(processes, windows, strict=True) if w)
     return ModelLatency(
@@ -103,8 +103,15 @@ def summarize(document: dict[str, Any]) -> ModelLatency:
 
 
 def read_summary(run_dir: Path) -> ModelLatency | None:
+    """The figures of a swarm's histograms.json, read through its record (HISTOGRAMS): a file that does not fit
+    the run directory's contract raises SchemaError rather than yielding figures."""
+    from plsync.records.files import HISTOGRAMS
+
     path = run_dir / HISTOGRAM_FILE
-    return summarize(json.loads(path.read_text())) if path.exists() else None
+    if not path.exists():
+        return None
+    record = HISTOGRAMS.decode(json.loads(path.read_text()), str(path))
+    return summarize(record.model_dump(mode="json"))
 
 
 def describe(latency: ModelLatency) -> list[str]:
