@@ -23,6 +23,8 @@ def capacity_line(document: CapacityRecord, entry: StrategyCapacityRecord) -> st
              f"start; {document.workload} workload, {document.transport})"]
     if entry.first_fail_per_s is not None:
         parts.append(f"first failing rate {entry.first_fail_per_s:g}/s")
+    elif capacity is not None and not entry.generator_limited:
+        parts.append("no step failed up to the search's maximum rate: a lower bound")
     if entry.spread is not None:
         parts.append(f"{document.slo_label} over {len(entry.boundary_slo_ms)} repeats at the boundary: "
                      f"{', '.join(f'{v:.1f}' for v in entry.boundary_slo_ms)} ms (held in "

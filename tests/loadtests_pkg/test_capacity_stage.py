@@ -96,3 +96,5 @@ def test_the_capacity_section_puts_the_shipping_strategy_first_and_the_others_as
     assert rows[0].startswith("| coupled | 80/s |") and rows[0].endswith("| 3 | 0 | ships (gated) |")
     assert rows[1].startswith("| serializable | - |") and rows[1].endswith("| finding |")
     assert "gated against 30/s" in lines[0] and "- would not be ready with x" in lines
+    # No step failed: the capacity is the search's maximum, said to be a lower bound.
+    assert any(line.startswith("- coupled: capacity 80/s") and "a lower bound" in line for line in lines)
