@@ -78,7 +78,9 @@ class Ceiling:
     cpu: CpuAccount | None
 
 
-def http_ceiling(*, users: int, seconds: int, workdir: Path) -> Ceiling:
+def http_ceiling(*, users: int, seconds: int, workdir: Path, rate_per_s: float | None = None) -> Ceiling:
+    """Locust against the trivial endpoint: closed (``users`` as fast as they can), or open at ``rate_per_s``
+    with at most ``users`` users; its histograms go to ``workdir/histograms.json``."""
     port = free_port()
     server = children.spawn([str(BIN / "python"), "-m", "uvicorn", "loadtests.trivial_app:app", "--host", LOOPBACK,
                              "--port", str(port), "--log-level", "warning", "--no-access-log"],
@@ -98,7 +100,9 @@ def http_ceiling(*, users: int, seconds: int, workdir: Path) -> Ceiling:
         locust = children.spawn([str(BIN / "locust"), "-f", str(locustfile), "--headless", "-u", str(users),
                                  "-r", str(users), "-t", f"{seconds}s", "-H", f"http://{LOOPBACK}:{port}",
                                  "--only-summary", "--loglevel", "WARNING", "--csv", str(workdir / "ceiling"),
-                                 "--plsync-stats-out", str(out.resolve())],
+                                 "--plsync-stats-out", str(out.resolve()), "--plsync-rate", f"{rate_per_s or ''}",
+                                 "--plsync-rate-run-time", str(seconds),
+                                 "--plsync-hdr-out", str((workdir / "histograms.json").resolve())],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=workdir)
         with CpuSampler({"locust": lambda: [locust.pid], "api": lambda: [server.pid]}) as sampler:
             try:

@@ -252,7 +252,8 @@ def register_lifecycle(environment_holder: dict[str, SwarmContext | None], trans
             # Before the summary: the workers' last statistics reports arrive during the same wait.
             master.pop("ledger").finish(runner, environment.stop_timeout or 0.0,
                                         lambda node, data: environment.events.worker_report.fire(client_id=node,
-                                                                                                 data=data))
+                                                                                                 data=data),
+                                        getattr(environment, "plsync_streams", None))
         elif isinstance(runner, MasterRunner) and opts is not None:
             write_manifest(Path(opts.plsync_ledger_dir), LedgerStreamRecord(mode="local"))
         out = environment.parsed_options.plsync_stats_out if environment.parsed_options else None

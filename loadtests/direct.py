@@ -24,6 +24,7 @@ from locust.runners import WorkerRunner  # noqa: E402
 
 from loadtests.clients import DirectClient, SystemClient  # noqa: E402
 from loadtests.common import SwarmContext, register_lifecycle  # noqa: E402
+from loadtests.latency_recording import register_latency_recording  # noqa: E402
 from loadtests.shapes import StagesShape  # noqa: E402, F401  (Locust picks the shape up from this module)
 from plsync.limits import limits_from_env  # noqa: E402
 from system.config import SystemConfig  # noqa: E402
@@ -32,6 +33,7 @@ from system.strategies import StrategyContext, create_strategy, strategy_class  
 
 HOLDER: dict[str, Any] = {}
 register_lifecycle(HOLDER)
+LATENCY = register_latency_recording()
 
 
 @events.init.add_listener
@@ -47,6 +49,12 @@ def open_strategy(environment: Environment, **_kw: Any) -> None:
                           pool_size=pool, max_overflow=8, **limits_from_env(os.environ))
     db = Database.connect(config, application_name=f"plsync-swarm-{opts.plsync_strategy}")
     HOLDER["strategy"] = create_strategy(opts.plsync_strategy, StrategyContext(db=db, config=config))
+    if getattr(opts, "plsync_rate", ""):
+        # The open model times each request from its slot: open the users' connections before the schedule
+        # starts, not inside the first slots' response times.
+        connections = [db.engine.connect() for _ in range(int(opts.num_users or 8))]
+        for connection in connections:
+            connection.close()
     HOLDER["db"] = db
 
 
@@ -93,4 +101,5 @@ class DirectUser(User):
 
     @task
     def act(self) -> None:
-        getattr(self.api, self.ctx.pick_operation(self.rng))(self.rng)
+        operation = getattr(self.api, self.ctx.pick_operation(self.rng))
+        LATENCY.run(lambda: operation(self.rng))  # closed: at once; open: at the schedule's next slot

@@ -18,11 +18,13 @@ from locust.env import Environment
 
 from loadtests.clients import HttpClient, SystemClient
 from loadtests.common import SwarmContext, register_lifecycle
+from loadtests.latency_recording import register_latency_recording
 from loadtests.shapes import StagesShape  # noqa: F401  (Locust picks the shape up from this module)
 from system.api.tokens import TokenCodec
 
 HOLDER: dict[str, Any] = {}
 register_lifecycle(HOLDER, "http")
+LATENCY = register_latency_recording()
 
 
 @events.init.add_listener
@@ -60,4 +62,5 @@ class ApiUser(FastHttpUser):
 
     @task
     def act(self) -> None:
-        getattr(self.api, self.ctx.pick_operation(self.rng))(self.rng)
+        operation = getattr(self.api, self.ctx.pick_operation(self.rng))
+        LATENCY.run(lambda: operation(self.rng))  # closed: at once; open: at the schedule's next slot

@@ -86,8 +86,12 @@ class MasterLedger:
         """Locust's ``worker_connect``: a worker the run counts on for a final batch."""
         self.collector.known(client_id)
 
-    def finish(self, runner: Any, stop_timeout_s: float, on_stats: Any) -> None:
-        """Wait (bounded) for every known worker's final batch, then write the manifest."""
+    def finish(self, runner: Any, stop_timeout_s: float, on_stats: Any,
+               others: dict[str, tuple[Any, Any, Any]] | None = None) -> None:
+        """Wait (bounded) for every known worker's final batch, then write the manifest. ``others``: further
+        kinds streamed in the same envelope (the histograms), by message type, as (handler, settled, gone):
+        served by the same wait, which ends when they are settled too."""
+        others = others or {}
 
         collectors = [self.collector] + [c.collector for c in self.companions.values()]
 
@@ -99,13 +103,16 @@ class MasterLedger:
                     gone = worker not in clients or clients[worker].state == "missing"
                     if stream.final_total is None and not stream.quit and not gone:
                         return False
-            return True
+            return all(done() for _handle, done, _gone in others.values())
 
         def gone(worker: str) -> None:
             for collector in collectors:
                 collector.worker_quit(worker)
+            for _handle, _done, quit_ in others.values():
+                quit_(worker)
 
-        handlers = {message_type(KIND): self.handle} | {t: c.handle for t, c in self.companions.items()}
+        handlers = ({message_type(KIND): self.handle} | {t: c.handle for t, c in self.companions.items()}
+                    | {t: handle for t, (handle, _d, _g) in others.items()})
         self.waited_s = drain(runner.server, handlers, settled, gone, on_stats, stop_timeout_s + FINAL_WAIT_MARGIN_S,
                               known=lambda: sorted({w for c in collectors for w, st in c.workers.items()
                                                     if st.final_total is None}))

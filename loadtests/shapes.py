@@ -16,6 +16,8 @@ class StagesShape(LoadTestShape):
         opts = self.runner.environment.parsed_options if self.runner else None
         if opts is None or not opts.run_time:
             return None
-        users = users_at(stages_named(opts.plsync_stages), self.get_run_time(), float(opts.run_time),
+        # The open model holds its pool of users for the whole run: its stages shape the rate instead.
+        stages = "steady" if getattr(opts, "plsync_rate", "") else opts.plsync_stages
+        users = users_at(stages_named(stages), self.get_run_time(), float(opts.run_time),
                          int(opts.num_users or 1))
         return None if users is None else (users, float(opts.spawn_rate or users))

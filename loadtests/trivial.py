@@ -1,4 +1,5 @@
-"""Locustfile for the HTTP ceiling: FastHttpUser against the trivial endpoint (no database)."""
+"""Locustfile for the HTTP ceiling: FastHttpUser against the trivial endpoint (no database), in the closed
+model or, with ``--plsync-rate``, the open one (what the generator alone costs and holds in each)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from typing import Any
 from locust import constant, events, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.env import Environment
+
+from loadtests.latency_recording import register_latency_recording
+
+LATENCY = register_latency_recording()
 
 
 @events.init_command_line_parser.add_listener
@@ -30,4 +35,4 @@ class PingUser(FastHttpUser):
 
     @task
     def ping(self) -> None:
-        self.client.get("/ping", name="ping")
+        LATENCY.run(lambda: self.client.get("/ping", name="ping"))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from plsync import cli_bench, cli_data, cli_report, cli_scenarios, cli_soak, cli_swarm
+from plsync import cli_bench, cli_capacity, cli_data, cli_report, cli_scenarios, cli_soak, cli_swarm
 from plsync.errors import RunFailedError
 from plsync.exit_codes import exit_code_for
 from plsync.options import (
@@ -245,19 +245,38 @@ def readiness_cmd(profile: Annotated[str, typer.Option("--profile", help="smoke,
                   = None,
                   swarm_seconds: Annotated[int | None, duration_option("--swarm-time", "--swarm-seconds",
                                                                        help="Hot-spot swarm per strategy")] = None,
+                  slo: Annotated[str | None, typer.Option("--slo", help="The capacity stage's objective (open "
+                                                          "model response time), e.g. 'p99<=50ms'")] = None,
+                  required_rate: Annotated[str | None, typer.Option("--required-rate", help="The rate the shipping "
+                                                                    "strategy must hold at the SLO, e.g. 50/s")]
+                  = None,
+                  shipping: Annotated[str | None, typer.Option("--shipping", help="The strategy that ships: its "
+                                                               "capacity gates decide (default coupled)")] = None,
+                  gate_all: Annotated[bool, typer.Option("--gate-all-strategies", help="Gate every strategy's "
+                                                         "capacity, not only the shipping one's")] = False,
                   runs_dir: RunsDir = Path("runs"), as_json: AsJson = False,
                   database_url: DatabaseUrl = None, database: DatabaseMode = None,
                   redis_url: RedisUrl = None, disposable: Disposable = False) -> None:
     """The main job: provision, run every stage of the pipeline, judge against the gates, report."""
+    from loadtests.arrivals import parse_rate
+    from loadtests.capacity import Slo
     from plsync.profiles import profile_named
     from plsync.readiness import run_readiness
     from plsync.records.files import VERDICT
     from reports.publish import publish
     from reports.readiness import terminal_tables
     from reports.run_reader import RunReader
+    from system.strategies import strategy_class
 
-    chosen = profile_named(profile).with_overrides(threads=threads, ops_per_thread=ops_per_thread,
-                                                  latency_ops=latency_ops, users=users, swarm_seconds=swarm_seconds)
+    if slo is not None:
+        Slo.parse(slo)  # every input is checked before anything starts
+    if shipping is not None:
+        strategy_class(shipping)
+    chosen = profile_named(profile).with_overrides(
+        threads=threads, ops_per_thread=ops_per_thread, latency_ops=latency_ops, users=users,
+        swarm_seconds=swarm_seconds, capacity_slo=slo, shipping_strategy=shipping,
+        capacity_required_per_s=None if required_rate is None else parse_rate(required_rate),
+        gate_all_strategies=gate_all or None)
     settings = settings_from(database_url, database, redis_url, disposable, runs_root=runs_dir)
     run = RunReader(run_readiness(settings, chosen, console, strategies=strategies or (), only=only or (),
                                   skip=skip or ()).path)
@@ -280,6 +299,7 @@ cli_data.register(app)
 cli_data.register_db(app)
 cli_scenarios.register(app)
 cli_swarm.register(app)
+cli_capacity.register(app)
 cli_report.register(app)
 cli_bench.register(app)
 cli_soak.register(app)

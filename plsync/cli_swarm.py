@@ -50,6 +50,14 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
               compare_strategies: Annotated[bool, typer.Option("--compare-strategies")] = False,
               baselines: Annotated[bool, typer.Option("--baselines", help="Also measure pgbench and the HTTP "
                                                                           "ceiling, and report ratios")] = False,
+              rate: Annotated[str | None, typer.Option("--rate", help="Open model: requests on a schedule at this "
+                                                       "rate (e.g. 800/s), whatever the replies; --stages shape "
+                                                       "the rate, --users is the pool (k6's maxVUs)")] = None,
+              arrivals: Annotated[str, typer.Option("--arrivals", help="constant or poisson (seeded)")] = "constant",
+              max_users: Annotated[int | None, typer.Option("--max-users", help="The open model's pool of users "
+                                                            "(default --users)")] = None,
+              late_limit: Annotated[float, typer.Option("--late-limit", help="Seconds a scheduled request may "
+                                                        "start late before it is dropped (counted)")] = 5.0,
               master: Annotated[bool, typer.Option("--master", help="Run Locust's master only: workers on other "
                                                    "hosts join it (--expect-workers)")] = False,
               expect_workers: Annotated[int, typer.Option("--expect-workers", help="With --master: how many "
@@ -67,6 +75,8 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
               redis_url: RedisUrl = None, disposable: Disposable = False) -> None:
     """Swarm the system with Locust; exit 1 when a threshold or an invariant fails, or when a worker's ledger
     did not reach the master whole (the run is then incomplete)."""
+    from loadtests.arrivals import ArrivalPlan, parse_rate
+    from loadtests.open_model import describe, read_summary
     from loadtests.workloads import workload_named
     from plsync.errors import RunFailedError
     from plsync.records.files import BASELINES, SWARM, SWARM_READS, SWARMS
@@ -84,12 +94,17 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
         _worker(master, master_host, master_port, transport, strategies, database_url, redis_url)
         return
     chosen = strategy_names() if compare_strategies else list(dict.fromkeys(strategies or ["coupled"]))
+    open_model = None
+    if rate is not None:  # the open model: --stages shape the rate, the pool of users stays whole
+        users = max_users or users
+        open_model = ArrivalPlan(parse_rate(rate), arrivals, users, late_limit, stages=stages)
+        stages = "steady"
     external = _external(master, expect_workers, master_bind_host, master_port, workers, chosen, transport,
-                         nemesis, baselines, database_url)
+                         nemesis, baselines, database_url, open_model is not None)
     plans = [SwarmOptions(strategy=s, workload=shape, users=users, spawn_rate=spawn_rate, run_time_s=run_time,
                           transport=transport, stages=stages, students=students, hot_students=hot_students,
                           workers=external.count if external else workers, nemesis=nemesis,
-                          read_modes=tuple(read_modes or ())) for s in chosen]
+                          read_modes=tuple(read_modes or ()), open_model=open_model) for s in chosen]
     settings = settings_from(database_url, database, redis_url, disposable, runs_root=runs_dir)
     settings.require_shared_redis(chosen)
     run = RunDirectory.create(settings.runs_root, "swarm")
@@ -100,7 +115,8 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
         for plan in plans:
             note(f"swarm {plan.strategy}: {plan.users} {plan.transport} users, {plan.workload}, "
              f"{plan.run_time_s}s{f', {plan.workers} workers' if plan.workers else ''}"
-             f"{f', nemesis {plan.nemesis}' if plan.nemesis else ''}")
+             f"{f', nemesis {plan.nemesis}' if plan.nemesis else ''}"
+             f"{f', open model {plan.open_model.describe()}' if plan.open_model else ', closed model'}")
             sub = RunDirectory(run.path / plan.strategy)
             if external:
                 note(f"master: waiting for {external.count} worker(s) on {external.bind_host}:{external.port}")
@@ -116,7 +132,9 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
     if as_json:
         emit_json([r.model_dump(mode="json") for r in results])
     else:
-        out.print(swarm_table(results, f"Swarm: {shape}, {users} users, {run_time}s ({transport})"
+        model = (f"open model at {open_model.rate_per_s:g}/s; Locust's percentiles are service times"
+                 if open_model else "closed model; Locust's percentiles")
+        out.print(swarm_table(results, f"Swarm: {shape}, {users} users, {run_time}s ({transport}; {model})"
                                        f"{f', nemesis {nemesis}' if nemesis else ''}"))
         for line in remedy_lines(results):
             say(line)
@@ -124,6 +142,10 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
             out.print(reads_table(reads, results))
         for line in (n for r in reads for n in r.not_measured):
             say(f"not measured: {line}")
+        for plan in plans:
+            latency = read_summary(run.path / plan.strategy)
+            for line in describe(latency) if latency is not None else ["no latency histograms"]:
+                say(f"{plan.strategy}: {line}")
         cpu = cpu_table(results)
         if cpu is not None:
             out.print(cpu)
@@ -144,8 +166,8 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
 
 
 def _external(master: bool, expect: int, bind_host: str, port: int, workers: int, chosen: list[str],
-              transport: str, nemesis: str | None, baselines: bool, database_url: str | None
-              ) -> ExternalWorkers | None:
+              transport: str, nemesis: str | None, baselines: bool, database_url: str | None,
+              open_model: bool = False) -> ExternalWorkers | None:
     """The master's role, refused (exit 2) where it cannot work."""
     from system.errors import ConfigurationError
 
@@ -160,6 +182,8 @@ def _external(master: bool, expect: int, bind_host: str, port: int, workers: int
                                         "--master` (README)"),
                 (nemesis, "the pause nemesis freezes workers it started; it has none here"),
                 (baselines, "--baselines measures on this host alone"),
+                # The schedule's rate, seed and start reach local workers through their environment only.
+                (open_model, "--rate runs with local workers (--workers N), not with workers on other hosts"),
                 (not database_url, "workers on other hosts need the database the master prepares: pass "
                                    "--database-url (or PLSYNC_DATABASE_URL) of a server they can reach")]
     for problem, message in problems:

@@ -51,6 +51,22 @@ class Profile:
     soak_faults: int = 10
     #: Runs left out of the memory regression while caches fill.
     soak_warmup_runs: int = 6
+    #: Capacity at SLO (open model): the strategies searched (empty: every strategy of the run; the shipping
+    #: one always), each step's run time, the geometric search's start, growth cap and bisections, the runs at
+    #: the boundary, and the pool of users.
+    capacity_strategies: tuple[str, ...] = ()
+    capacity_step_s: int = 6
+    capacity_start_per_s: float = 10.0
+    capacity_max_per_s: float = 1600.0
+    capacity_bisections: int = 2
+    capacity_repeats: int = 2
+    capacity_users: int = 64
+    #: What a user decides, not a size: the objective, the rate the shipping strategy must hold at it, the
+    #: strategy that ships (its gates decide the verdict; the others are findings) unless every one is gated.
+    capacity_slo: str = "p99<=50ms"
+    capacity_required_per_s: float = 50.0
+    shipping_strategy: str = "coupled"
+    gate_all_strategies: bool = False
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -67,6 +83,14 @@ class Profile:
         if self.soak_hours <= 0 or self.soak_clock not in ("real", "virtual"):
             raise ConfigurationError(f"profile {self.name}: soak_hours must be positive and soak_clock real or "
                                      f"virtual (got {self.soak_hours}, {self.soak_clock!r})")
+        if not 0 < self.capacity_start_per_s <= self.capacity_max_per_s or self.capacity_required_per_s <= 0:
+            raise ConfigurationError(f"profile {self.name}: capacity rates must be positive, start <= max")
+        if self.capacity_required_per_s > self.capacity_max_per_s:
+            raise ConfigurationError(f"profile {self.name}: the required rate ({self.capacity_required_per_s:g}/s) "
+                                     f"is above the capacity search's maximum ({self.capacity_max_per_s:g}/s)")
+        if self.capacity_users > 250:
+            raise ConfigurationError(f"profile {self.name}: more than 250 capacity users exceed the server's "
+                                     "connections")
         if self.swarm_users > 250:
             raise ConfigurationError(f"profile {self.name}: more than 250 swarm users exceed the server's "
                                      "connections")
@@ -78,12 +102,16 @@ class Profile:
 
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (
-    Profile("smoke", "every stage at small scale, in about a minute", latency_ops=100, threads=4, ops_per_thread=10,
+    Profile("smoke", "every stage at small scale, in about two minutes", latency_ops=100, threads=4, ops_per_thread=10,
             users=2000, swarm_users=16, swarm_seconds=1, swarm_students=100, swarm_strategies=("legacy", "coupled"),
             skip_scenario_tags=("randomized", "boundary", "later_point"),
             bench_users=500, bench_rounds=3, bench_heavy_rounds=2, bench_desyncs=(20, 48),
             bench_scale=(200, 500),
-            soak_hours=3, soak_users=500, soak_load_ops=12, soak_faults=10, soak_warmup_runs=6),
+            soak_hours=3, soak_users=500, soak_load_ops=12, soak_faults=10, soak_warmup_runs=6,
+            capacity_strategies=("coupled", "serializable"), capacity_step_s=4, capacity_start_per_s=20,
+            capacity_max_per_s=40, capacity_bisections=1, capacity_repeats=1, capacity_users=16,
+            # A smoke run proves the stage and its gates work end to end; its objective is sized for a busy CI box.
+            capacity_required_per_s=20, capacity_slo="p99<=200ms"),
     Profile("standard", "the default: every stage at the sizes CI can afford", latency_ops=1000, threads=16,
             ops_per_thread=50, users=10_000, swarm_users=32, swarm_seconds=10, swarm_students=200,
             skip_scenario_tags=(), soak_hours=24, soak_users=2000, soak_load_ops=16, soak_faults=20,
@@ -93,7 +121,8 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
             latency_ops=5000, threads=16, ops_per_thread=100, users=10_000, swarm_users=64, swarm_seconds=60,
             swarm_students=1000, skip_scenario_tags=(), bench_rounds=50, bench_heavy_rounds=10, bench_slow=True,
             soak_hours=24, soak_clock="real", soak_users=10_000, soak_load_ops=40, soak_load_threads=4,
-            soak_faults=20, soak_warmup_runs=12),
+            soak_faults=20, soak_warmup_runs=12, capacity_step_s=10, capacity_max_per_s=3200, capacity_bisections=3,
+            capacity_repeats=3),
 )}
 
 

@@ -30,12 +30,14 @@ from fixtures.population import add_students, add_users
 from fixtures.ports import LOOPBACK, free_port
 from fixtures.provision import Environment
 from fixtures.reset import truncate_data
+from loadtests.arrivals import ArrivalPlan
 from loadtests.cpu_accounting import CpuAccount, CpuSampler, steady_account
 from loadtests.history import HistoryPoint, read_history
 from loadtests.ledger_sink import read_ledgers
 from loadtests.ledger_stream import incomplete_workers
+from loadtests.open_model import HISTOGRAM_FILE, ModelLatency, read_summary
 from loadtests.stages import stages_named
-from loadtests.thresholds import evaluate_swarm, threshold_failures
+from loadtests.thresholds import CLOSED_LATENCY, evaluate_swarm, threshold_failures
 from loadtests.workloads import workload_named
 from plsync.limits import limits_to_env
 from plsync.records.swarms import SwarmRecord
@@ -71,9 +73,14 @@ class SwarmOptions:
     #: The read modes the read operation rotates through (scenarios/read_modes.py); empty: every mode of the
     #: transport.
     read_modes: tuple[str, ...] = ()
+    #: The open model: requests on an arrival schedule taken by at most ``users`` users; None: closed.
+    open_model: ArrivalPlan | None = None
 
     def __post_init__(self) -> None:
         strategy_class(self.strategy)
+        if self.open_model is not None and self.open_model.max_users != self.users:
+            raise ConfigurationError(f"the open model's user pool ({self.open_model.max_users}) is the swarm's "
+                                     f"users ({self.users})")
         if self.nemesis is not None:
             if self.nemesis not in SWARM_NEMESES:
                 raise ConfigurationError(f"unknown nemesis {self.nemesis!r} (choose from {', '.join(SWARM_NEMESES)})")
@@ -131,14 +138,18 @@ class SwarmResult:
     remedy_for: str | None = None
     #: What the nemesis froze, when and for how long (None without one).
     nemesis: dict[str, Any] | None = None
-    #: The latency and failure thresholds alone, apart from the invariants: a slow swarm and a swarm that lost
-    #: XP are different findings.
+    #: The failure-ratio thresholds alone, apart from the invariants: a slow swarm and a swarm that lost XP are
+    #: different findings.
     threshold_failures: list[str] = field(default_factory=list)
+    #: Closed-model p95/p99 past their thresholds (loadtests/thresholds.py): reported, not gated by readiness.
+    closed_latency_findings: list[str] = field(default_factory=list)
     #: Violations over every invariant judged (an incomplete run's ledger invariants are not).
     invariant_violations: int = 0
     #: Distributed: the workers whose ledger did not reach the master whole, with why (the run is then
     #: incomplete: its ledger invariants are not judged, and it does not pass).
     incomplete_workers: dict[str, str] = field(default_factory=dict)
+    #: Lossless latency (HdrHistogram, merged over every Locust process), labelled open or closed model.
+    latency: ModelLatency | None = None
 
     @property
     def passed(self) -> bool:
@@ -198,7 +209,15 @@ def _swarm_env(env: Environment, options: SwarmOptions, run: RunDirectory, secre
               "PLSYNC_WORKLOAD": options.workload, "PLSYNC_STAGES": options.stages,
               "PLSYNC_SPECIALIZATION": options.specialization, "PLSYNC_LEDGER_DIR": str(run.path / "ledgers"),
               "PLSYNC_STATS_OUT": str(run.path / "locust_stats.json"), "PLSYNC_API_SECRET": secret,
-              "PLSYNC_HOT_STUDENTS": str(options.hot_students or 0), "PLSYNC_READ_MODES": ",".join(options.read_modes)}
+              "PLSYNC_HOT_STUDENTS": str(options.hot_students or 0), "PLSYNC_HDR_OUT": str(run.path / HISTOGRAM_FILE),
+              "PLSYNC_RATE": "", "PLSYNC_RATE_RUN_TIME": str(options.run_time_s),
+              "PLSYNC_WORKERS": str(options.workers),
+              "PLSYNC_READ_MODES": ",".join(options.read_modes)}
+    plan = options.open_model
+    if plan is not None:
+        values |= {"PLSYNC_RATE": repr(plan.rate_per_s), "PLSYNC_ARRIVALS": plan.arrivals,
+                   "PLSYNC_LATE_LIMIT": repr(plan.late_limit_s), "PLSYNC_ARRIVAL_SEED": str(plan.seed),
+                   "PLSYNC_RATE_STAGES": plan.stages, "PLSYNC_WARMUP": repr(plan.warmup_s)}
     if env.redis_url:
         values["PLSYNC_REDIS_URL"] = env.redis_url
     return {**os.environ, **values}
@@ -240,7 +259,9 @@ def locust_commands(options: SwarmOptions, run: RunDirectory, host: str | None,
                     external: ExternalWorkers | None = None) -> list[list[str]]:
     locustfile = str(LOCUSTFILES / ("direct.py" if options.transport == "direct" else "http.py"))
     common = [str(BIN / "locust"), "-f", locustfile]
-    head = [*common, "--headless", "-u", str(options.users), "-r", str(options.spawn_rate),
+    # The open model's pool is spawned at once: its schedule starts when every user is there.
+    spawn_rate = options.spawn_rate if options.open_model is None else max(options.spawn_rate, options.users * 10)
+    head = [*common, "--headless", "-u", str(options.users), "-r", str(spawn_rate),
             "-t", f"{options.run_time_s}s", "--csv", str(run.path / "locust"), "--html", str(run.path / "locust.html"),
             "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING"]
     if host:
@@ -277,6 +298,15 @@ def _process_groups(env: Environment, locust: list[subprocess.Popen[bytes]],
 
 def _cpu_account(cpu: CpuSampler, timeline: list[HistoryPoint], users: int) -> CpuAccount | None:
     return steady_account(cpu, [(p.epoch, p.users, p.total_requests) for p in timeline], users)
+
+
+def _latency_failures(latency: ModelLatency | None) -> list[str]:
+    """Histograms missing, or missing a process's share: the run's latency cannot be judged."""
+    if latency is None:
+        return ["latency: no histograms were written (not measured)"]
+    if not latency.complete:
+        return [f"latency: histograms from {latency.processes} of {latency.expected_processes} Locust processes"]
+    return []
 
 
 def _judged(stats: dict[str, Any], invariants: dict[str, Any], faults_injected: bool,
@@ -340,6 +370,7 @@ def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run
             report = check_invariants(session, ledger, baseline)
         invariants = to_jsonable(report)
         errors = [e.error or "" for e in ledger.entries if e.error]
+        latency = read_summary(run.path)
         return SwarmResult(
             strategy=options.strategy, workload=options.workload, transport=options.transport, users=options.users,
             workers=options.workers, run_time_s=options.run_time_s, requests=stats["requests"],
@@ -350,16 +381,18 @@ def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run
             unacknowledged_xp=report.get("unacknowledged_writes").amount,
             desynced_pairs=report.violations("desynced_pairs"), max_open_transactions=sampler.peak,
             invariants=invariants,
-            failures_of_gates=_judged(stats, invariants, nemesis is not None, incomplete, len(ledger.entries)),
+            failures_of_gates=_judged(stats, invariants, nemesis is not None, incomplete, len(ledger.entries))
+            + _latency_failures(latency),
             timeline=timeline, cpu=_cpu_account(cpu, timeline, options.users),
             remedy_for=strategy_class(options.strategy).remedy_for,
             nemesis=None if nemesis is None else {
                 "name": options.nemesis, "redis_lock_ttl_s": schedule.redis_lock_ttl_s if schedule else None,
                 "freezes": nemesis.events},
-            threshold_failures=threshold_failures(stats),
+            threshold_failures=threshold_failures(stats, ("failure_ratio",)),
+            closed_latency_findings=threshold_failures(stats, CLOSED_LATENCY),
             invariant_violations=sum(r.violations for r in report.results
                                      if not (incomplete and r.name in LEDGER_INVARIANTS)),
-            incomplete_workers=incomplete)
+            incomplete_workers=incomplete, latency=latency)
     finally:
         for proc in procs:
             children.stop(proc)

@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from plsync.records.files import ENVIRONMENT, MATRIX, READS, VERDICT
+from plsync.records.files import CAPACITY, ENVIRONMENT, MATRIX, READS, VERDICT
 from plsync.records.scenarios import MatrixCellRecord
 from reports.plots.base import Plot
 from reports.plots.run_plots import run_plots
@@ -41,4 +41,5 @@ def render_html(run: RunReader, card: Scorecard, plots: list[Plot] | None = None
         {"packages": f"{len(env.packages)} installed (see environment.json)"} if env.packages else {})
     return templates().get_template("report.html.j2").render(
         card=card, verdict=run.load(VERDICT), env=env_view, run_name=run.path.name,
-        plots=plots, missing_plots=missing or [], matrix=matrix_view(run.get(MATRIX, [])), reads=run.get(READS))
+        plots=plots, missing_plots=missing or [], matrix=matrix_view(run.get(MATRIX, [])), reads=run.get(READS),
+        capacity=run.get(CAPACITY))

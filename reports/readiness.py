@@ -12,6 +12,7 @@ from rich.table import Table
 from plsync.records.files import (
     BENCHMARK_SCALE,
     BENCHMARKS,
+    CAPACITY,
     CONCURRENCY,
     ENVIRONMENT,
     LATENCY,
@@ -27,6 +28,7 @@ from plsync.records.files import (
 from plsync.records.run import MigrateRecord, VerdictRecord
 from plsync.records.strategies import ConcurrencyRecord, LatencyRecord
 from reports.benchmarks import markdown_table, notes, rich_table
+from reports.capacity import capacity_markdown, steps_table
 from reports.matrix import matrix_markdown, matrix_table
 from reports.reads import NOT_MEASURED as NOT_MEASURED_READS
 from reports.reads import records_markdown, records_table
@@ -131,6 +133,9 @@ def terminal_tables(run: RunReader) -> list[RenderableType]:
         tables.append(swarm_table(run.load(SWARMS), "Hot-spot swarms (Locust, direct)"))
     if run.has(READS):
         tables.append(records_table(run.load(READS)))
+    if run.has(CAPACITY):
+        capacity = run.load(CAPACITY)
+        tables += [steps_table(capacity, entry) for entry in capacity.strategies]
     if run.has(MATRIX):
         tables.append(matrix_table(run.load(MATRIX)))
     if run.has(BENCHMARKS):
@@ -192,6 +197,8 @@ def markdown(run: RunReader, card: Scorecard | None = None) -> str:
                   "read checker from the recorded history. `(system)` marks the system's own readers, gated at none "
                   "under every strategy but legacy.", ""]
     lines += [*(records_markdown(run.load(READS)) if run.has(READS) else [NOT_MEASURED_READS]), ""]
+    if run.has(CAPACITY):
+        lines += ["## Capacity at the SLO (open model)", "", *capacity_markdown(run.load(CAPACITY)), ""]
     if run.has(MATRIX):
         lines += ["## Scenarios x strategies", "", *matrix_markdown(run.load(MATRIX)), ""]
     if run.has(BENCHMARKS):

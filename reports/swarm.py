@@ -43,6 +43,19 @@ def incomplete_lines(results: list[SwarmRecord]) -> list[str]:
             f"XP) were not judged" for r in results for who, why in r.incomplete_workers.items()]
 
 
+def closed_latency_lines(results: list[SwarmRecord]) -> list[str]:
+    """The closed model's tail, reported and not gated: Locust's p95/p99 (each user waits for its reply, so a
+    stall shows as a few slow requests), with the thresholds they would miss."""
+    lines = []
+    for r in results:
+        if r.latency is not None and r.latency.model == "open":
+            continue
+        missed = f"; past its thresholds: {'; '.join(r.closed_latency_findings)}" if r.closed_latency_findings else ""
+        lines.append(f"{r.strategy}: closed model, Locust's p95 {r.p95_ms:.0f} ms, p99 {r.p99_ms:.0f} ms over "
+                     f"{r.run_time_s}s at {r.users} users (reported, not gated){missed}")
+    return lines
+
+
 def swarm_table(results: list[SwarmRecord], title: str = "Swarm") -> Table:
     table = Table(title=title)
     for header in ("strategy", "users", "req/s", "p50 ms", "p95 ms", "p99 ms", "failed", "retries", "lost XP",
@@ -55,9 +68,9 @@ def swarm_table(results: list[SwarmRecord], title: str = "Swarm") -> Table:
                       f"{r.p50_ms:.0f}", f"{r.p95_ms:.0f}", f"{r.p99_ms:.0f}", str(r.failures),
                       str(r.retries), f"[{style}]{r.lost_xp}[/]", f"[{style}]{r.desynced_pairs}[/]",
                       str(r.max_open_transactions), _frozen(r), f"[{style}]{_verdict(r)}[/]")
-    incomplete = incomplete_lines(results)
-    if incomplete:
-        table.caption = "\n".join(incomplete)
+    caption = incomplete_lines(results) + closed_latency_lines([r for r in results if r.closed_latency_findings])
+    if caption:
+        table.caption = "\n".join(caption)
     return table
 
 
@@ -70,7 +83,7 @@ def swarm_markdown(results: list[SwarmRecord]) -> list[str]:
         lines.append(f"| {r.strategy} | {r.workload} | {r.users} | {r.rps:.0f} | {r.p95_ms:.0f} | "
                      f"{r.p99_ms:.0f} | {r.failures} | {r.retries} | {r.lost_xp} | {r.desynced_pairs} "
                      f"| {verdict} |")
-    notes = incomplete_lines(results) + remedy_lines(results)
+    notes = incomplete_lines(results) + closed_latency_lines(results) + remedy_lines(results)
     if notes:
         lines += ["", *[f"- {line}" for line in notes]]
     return lines

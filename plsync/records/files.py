@@ -12,6 +12,7 @@ from typing import Any
 
 from plsync.records.base import RunFile, Upgrade
 from plsync.records.benchmarks import BenchmarkRecord, BenchmarkSuiteRecord, ScaleFitRecord
+from plsync.records.capacity import CapacityGateRecord, CapacityRecord, HistogramsRecord
 from plsync.records.reads import ReadsRecord, SwarmReadsRecord
 from plsync.records.recovery import OrphansRecord, RecoveryStressRecord
 from plsync.records.run import EnvironmentRecord, MigrateRecord, VerdictRecord
@@ -86,11 +87,17 @@ BENCHMARK_SUITE = RunFile("benchmark_suite", BenchmarkSuiteRecord, upgrades=V0)
 SOAK = RunFile("soak", SoakRecord, version=2, upgrades={0: _same, 1: _soak_v1})
 SOAK_PHASES = RunFile("soak_phases", SoakPhaseRecord, many=True, upgrades=V0)
 VERDICT = RunFile("verdict", VerdictRecord, upgrades=V0)
+#: The capacity search (``plsync capacity``, the readiness ``capacity`` stage) and the rows its gates judge.
+#: They came after the contract: no version 0 exists to upgrade.
+CAPACITY = RunFile("capacity", CapacityRecord)
+CAPACITY_GATES = RunFile("capacity_gates", CapacityGateRecord, many=True)
+#: A swarm's encoded HdrHistograms, per Locust process (written by Locust itself: loadtests/latency_recording.py).
+HISTOGRAMS = RunFile("histograms", HistogramsRecord)
 
 RUN_FILES: dict[str, RunFile[Any]] = {f.name: f for f in (
     ENVIRONMENT, MIGRATE, LATENCY, CONCURRENCY, RECOVERY_STRESS, ORPHANS, SWARMS, SWARM, BASELINES, SWARM_READS,
     READS, READS_SYSTEM, LEDGER_STREAM, MATRIX, BENCHMARKS, BENCHMARK_SCALE, BENCHMARK_SUITE, SOAK, SOAK_PHASES,
-    VERDICT)}
+    VERDICT, CAPACITY, CAPACITY_GATES, HISTOGRAMS)}
 
 
 def run_file(name: str) -> RunFile[Any]:

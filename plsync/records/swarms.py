@@ -7,6 +7,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from plsync.records.base import Record
+from plsync.records.open_model import ModelLatencyRecord
 from plsync.records.strategies import InvariantsRecord
 
 
@@ -114,6 +115,12 @@ class SwarmRecord(Record):
     #: incomplete: its ledger invariants are not judged and it never passes. Files written before distributed
     #: runs existed had no remote workers, hence the empty default.
     incomplete_workers: dict[str, str] = Field(default_factory=dict)
+    #: Closed-model p95/p99 past their thresholds (loadtests/thresholds.py): reported, not gated. Older files
+    #: had none measured apart, hence the empty default.
+    closed_latency_findings: list[str] = Field(default_factory=list)
+    #: Lossless latency from the swarm's HdrHistograms, labelled open or closed model; None when no histogram
+    #: was written (files from before them).
+    latency: ModelLatencyRecord | None = None
 
 
 class LedgerStreamWorker(Record):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from plsync.stages import (
     benchmarks,
+    capacity,
     environment,
     migrate,
     orphans,
@@ -26,6 +27,7 @@ STAGES: tuple[Stage, ...] = (
     orphans.STAGE,
     swarms.STAGE,
     reads.STAGE,
+    capacity.STAGE,
     scenarios.STAGE,
     benchmarks.STAGE,
     soak.STAGE,

@@ -1,5 +1,7 @@
-"""Stage ``swarms``: a hot-spot Locust swarm per strategy (direct transport), each judged like
-``plsync swarm``: its thresholds, and the invariant checker against the ledgers."""
+"""Stage ``swarms``: a hot-spot Locust swarm per strategy (direct transport), judged by its failure ratio and
+the invariant checker against the ledgers. Its latencies come from the closed model (each user waits for
+its reply, so a stall shows as a few slow requests): they are reported, with the thresholds they would
+miss, and not gated; latency is gated by the capacity stage, on the open model."""
 
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ def _per_strategy(name: str, field: str, op: str, value: float | None = None) ->
 
 
 STAGE = Stage("swarms", "a hot-spot Locust swarm per strategy, judged by ledger and invariants", run, gates=(
-    _per_strategy("swarm latency and failure thresholds", "threshold_failures", "empty"),
+    _per_strategy("swarm failure-ratio threshold", "threshold_failures", "empty"),
     _per_strategy("lost XP", "lost_xp", "<=", 0),
     _per_strategy("desynced pairs", "desynced_pairs", "<=", 0),
     _per_strategy("invariant violations", "invariant_violations", "<=", 0),

@@ -228,10 +228,11 @@ RUN_PLOTS: tuple[tuple[Callable[[RunReader], Plot | None], str], ...] = (
 def run_plots(run: RunReader) -> tuple[list[Plot], list[str]]:
     """The plots this run has data for, and why each of the others is missing."""
     from reports.plots.bench_plots import BENCH_PLOTS
+    from reports.plots.capacity_plots import CAPACITY_PLOTS
     from reports.plots.soak_plots import SOAK_PLOTS
 
     made, missing = [], []
-    for make, absent in (*RUN_PLOTS, *BENCH_PLOTS, *SOAK_PLOTS):
+    for make, absent in (*RUN_PLOTS, *CAPACITY_PLOTS, *BENCH_PLOTS, *SOAK_PLOTS):
         plot = make(run)
         if plot is None:
             missing.append(absent)

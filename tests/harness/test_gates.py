@@ -189,7 +189,7 @@ def test_the_verdict_applies_every_ran_stage_and_never_passes_what_was_not_measu
         "recovery: the stage failed: RuntimeError: boom",
         "orphans: none left after recovery: 2 (needs == 0)",
         # A stage that ran and wrote nothing fails; one that crashed is reported once, above.
-        "swarms: swarm latency and failure thresholds: the stage wrote no swarms.json",
+        "swarms: swarm failure-ratio threshold: the stage wrote no swarms.json",
         "swarms: lost XP: the stage wrote no swarms.json",
         "swarms: desynced pairs: the stage wrote no swarms.json",
         "swarms: invariant violations: the stage wrote no swarms.json",
