@@ -11,12 +11,10 @@ directory. ``--plsync-ledger-mode local`` keeps the older way, every worker writ
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from loadtests.record_stream import Batch, BatchSender, StreamCollector, drain, message_type
+from loadtests.record_stream import BatchSender, MasterReceiver, StreamCollector, drain, message_type
 from plsync.records.files import LEDGER_STREAM
 from plsync.records.swarms import LedgerStreamRecord, LedgerStreamWorker
 from plsync.rundir import RunDirectory
@@ -47,44 +45,15 @@ class StreamingLedger:
         """Nothing to close: ``finish`` (at the test's stop) sent everything."""
 
 
-def _file_name(worker: str) -> str:
-    return "ledger-" + re.sub(r"[^A-Za-z0-9_.-]", "_", worker) + ".jsonl"
-
-
-class MasterLedger:
-    """The master's side: every worker's batches into its own file in ``directory``."""
+class MasterLedger(MasterReceiver):
+    """The master's side: every worker's batches into its own file ``ledger-<worker>.jsonl`` in ``directory``."""
 
     def __init__(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        self.directory = directory
-        self.collector = StreamCollector(KIND, self._write)
-        self._files: dict[str, IO[str]] = {}
+        super().__init__(directory, KIND, "ledger")
         self.waited_s = 0.0
         #: Further kinds the workers stream on the same channel (the read/write history): waited for with the
         #: ledger, and a worker whose stream of them is incomplete is incomplete in the manifest.
         self.companions: dict[str, Any] = {}
-
-    def _write(self, worker: str, rows: list[Any]) -> None:
-        handle = self._files.get(worker)
-        if handle is None:
-            handle = self._files[worker] = (self.directory / _file_name(worker)).open("a", buffering=1 << 16)
-        handle.writelines(json.dumps(row) + "\n" for row in rows)
-
-    def on_message(self, environment: Any = None, msg: Any = None, **_kw: Any) -> None:
-        """Locust's custom-message listener (``register_message``)."""
-        self.handle(msg.node_id, msg.data)
-
-    def handle(self, node_id: str, data: dict[str, Any]) -> None:
-        # The sender Locust saw is the authority on who sent it; the envelope's own name is only a cross-check.
-        batch = Batch.from_message(data)
-        if batch.worker != node_id:
-            self.collector.known(node_id).problem = f"sent batches named {batch.worker!r}"
-        self.collector.receive(Batch(batch.kind, node_id, batch.seq, batch.records, batch.final, batch.total,
-                                     batch.error))
-
-    def connected(self, client_id: str, **_kw: Any) -> None:
-        """Locust's ``worker_connect``: a worker the run counts on for a final batch."""
-        self.collector.known(client_id)
 
     def finish(self, runner: Any, stop_timeout_s: float, on_stats: Any,
                others: dict[str, tuple[Any, Any, Any]] | None = None) -> None:
@@ -120,9 +89,7 @@ class MasterLedger:
 
     def close(self) -> None:
         """The files complete, and the manifest that says whose they are and whose are not."""
-        for handle in self._files.values():
-            handle.close()
-        self._files.clear()
+        self.close_files()
         manifest = manifest_of(self.collector, self.waited_s)
         for companion in self.companions.values():
             for worker, why in companion.close().items():

@@ -15,10 +15,13 @@ master's socket itself, for a bounded time, until every known worker's final bat
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import gevent
 import gevent.event
@@ -205,3 +208,42 @@ def drain(server: Any, handlers: dict[str, Callable[[str, Any], None]], settled:
         elif msg.type == "stats":
             on_stats(msg.node_id, msg.data)
     return time.monotonic() - began
+
+
+class MasterReceiver:
+    """The master's side of one kind: every worker's batches into its own JSON-lines file
+    (``<prefix>-<worker>.jsonl``) in ``directory``, checked by a ``StreamCollector``."""
+
+    def __init__(self, directory: Path, kind: str, prefix: str) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory, self.prefix = directory, prefix
+        self.collector = StreamCollector(kind, self._write)
+        self._files: dict[str, IO[str]] = {}
+
+    def _write(self, worker: str, rows: list[Any]) -> None:
+        handle = self._files.get(worker)
+        if handle is None:
+            name = f"{self.prefix}-" + re.sub(r"[^A-Za-z0-9_.-]", "_", worker) + ".jsonl"
+            handle = self._files[worker] = (self.directory / name).open("a", buffering=1 << 16)
+        handle.writelines(json.dumps(row) + "\n" for row in rows)
+
+    def on_message(self, environment: Any = None, msg: Any = None, **_kw: Any) -> None:
+        """Locust's custom-message listener (``register_message``)."""
+        self.handle(msg.node_id, msg.data)
+
+    def handle(self, node_id: str, data: dict[str, Any]) -> None:
+        # The sender Locust saw is the authority on who sent it; the envelope's own name is only a cross-check.
+        batch = Batch.from_message(data)
+        if batch.worker != node_id:
+            self.collector.known(node_id).problem = f"sent batches named {batch.worker!r}"
+        self.collector.receive(Batch(batch.kind, node_id, batch.seq, batch.records, batch.final, batch.total,
+                                     batch.error))
+
+    def connected(self, client_id: str, **_kw: Any) -> None:
+        """Locust's ``worker_connect``: a worker the run counts on for a final batch."""
+        self.collector.known(client_id)
+
+    def close_files(self) -> None:
+        for handle in self._files.values():
+            handle.close()
+        self._files.clear()
