@@ -21,8 +21,10 @@ from system.db import Database
 RATES = (50.0, 100.0)
 STUDENTS = 200
 #: plsync's p50 and p99 may be at most this many times pgbench's (its p50 no less than pgbench's). Measured here
-#: on a shared 2-core machine: p50 2.8-3.2x, p99 0.9-1.1x at 50 and 100/s.
-FACTOR = 6.0
+#: on a shared 2-core machine: p50 2.8-3.2x, p99 0.9-1.1x at 50 and 100/s when quiet; with three other load tests
+#: beside it p50 6.4x, p99 7.4x at 100/s (plsync's Python competes for the cores, pgbench's C barely does). A
+#: schedule bug is off by orders of magnitude, so 10x still catches it.
+FACTOR = 10.0
 
 
 @pytest.mark.slow
