@@ -24,8 +24,8 @@ from sqlalchemy import create_engine, text
 from loadtests.history_stream import KIND as HISTORY_KIND
 from loadtests.history_stream import MasterHistory, StreamingHistory
 from loadtests.ledger_sink import LedgerSink, read_ledgers
-from loadtests.ledger_stream import KIND, MODES, MasterLedger, StreamingLedger, write_manifest
-from loadtests.record_stream import message_type
+from loadtests.ledger_stream import MODES, MasterLedger, StreamingLedger, write_manifest
+from loadtests.record_stream import message_type, streams_of
 from loadtests.workloads import Workload, workload_named
 from plsync.records.swarms import LedgerStreamRecord
 from scenarios.ledger import LedgerEntry, Outcome
@@ -214,12 +214,11 @@ def register_lifecycle(environment_holder: dict[str, SwarmContext | None], trans
         runner, opts = environment.runner, environment.parsed_options
         if isinstance(runner, MasterRunner) and opts is not None and opts.plsync_ledger_mode == "stream":
             ledger = master["ledger"] = MasterLedger(Path(opts.plsync_ledger_dir))
-            runner.register_message(message_type(KIND), ledger.on_message)
-            environment.events.worker_connect.add_listener(ledger.connected)
-            # The history beside the ledger, where the read checker reads it; waited for, and judged, with it.
+            # The history beside the ledger, where the read checker reads it; judged with it.
             history = ledger.companions[message_type(HISTORY_KIND)] = MasterHistory(Path(opts.plsync_ledger_dir))
-            runner.register_message(message_type(HISTORY_KIND), history.on_message)
-            environment.events.worker_connect.add_listener(history.connected)
+            for receiver in (ledger, history):
+                streams_of(runner).add(runner, receiver.kind(runner))
+                environment.events.worker_connect.add_listener(receiver.connected)
         if isinstance(runner, WorkerRunner) and opts is not None:
             environment_holder["own_ledger_dir"] = opts.plsync_ledger_dir
             # The master names workers by Locust's id: say it here, where whoever started this worker can see it.
@@ -252,8 +251,7 @@ def register_lifecycle(environment_holder: dict[str, SwarmContext | None], trans
             # Before the summary: the workers' last statistics reports arrive during the same wait.
             master.pop("ledger").finish(runner, environment.stop_timeout or 0.0,
                                         lambda node, data: environment.events.worker_report.fire(client_id=node,
-                                                                                                 data=data),
-                                        getattr(environment, "plsync_streams", None))
+                                                                                                 data=data))
         elif isinstance(runner, MasterRunner) and opts is not None:
             write_manifest(Path(opts.plsync_ledger_dir), LedgerStreamRecord(mode="local"))
         out = environment.parsed_options.plsync_stats_out if environment.parsed_options else None
