@@ -9,6 +9,7 @@ what is specific to the host (the database and Redis URLs, the API secret) is re
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import sys
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import gevent
+import gevent.event
 from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
@@ -203,8 +206,34 @@ def stats_summary(environment: Environment) -> dict[str, Any]:
                        for e in stats.errors.values()]}
 
 
-def register_lifecycle(environment_holder: dict[str, SwarmContext | None], transport: str = "direct") -> None:
-    """Hook the context into Locust's init, and the summary and ledger flush into its shutdown."""
+#: How long a worker's first test waits for its own setup (the population, the strategy's pool) before it refuses.
+SETUP_WAIT_S = 120.0
+
+
+def register_setup_done(environment_holder: dict[str, Any]) -> None:
+    """Call once a locustfile has registered its last ``init`` listener: from then on the process's setup is
+    done. A worker connects to its master before Locust fires ``init``, and with cooperative database calls
+    (psycogreen) its message loop runs while the setup waits on the database: a spawn arriving then would start
+    users with no context or strategy. ``register_lifecycle``'s ``test_start`` waits for this."""
+    done = environment_holder.setdefault("setup_done", gevent.event.Event())
+    events.init.add_listener(lambda **_kw: done.set())
+
+
+def _wait_for_setup(environment: Environment, environment_holder: dict[str, Any]) -> bool:
+    """On a worker, before its test starts: wait (bounded) for its own setup; False when it never finished."""
+    done = environment_holder.setdefault("setup_done", gevent.event.Event())
+    if done.wait(timeout=SETUP_WAIT_S):
+        return True
+    logging.getLogger("plsync").error("plsync: this worker's setup did not finish within %.0f s: it leaves the run",
+                                      SETUP_WAIT_S)
+    environment.process_exit_code = 2
+    gevent.spawn(environment.runner.quit)
+    return False
+
+
+def register_lifecycle(environment_holder: dict[str, Any], transport: str = "direct") -> None:
+    """Hook the context into Locust's init, and the summary and ledger flush into its shutdown. The locustfile
+    calls ``register_setup_done`` after its own ``init`` listeners."""
 
     master: dict[str, MasterLedger] = {}
 
@@ -226,6 +255,9 @@ def register_lifecycle(environment_holder: dict[str, SwarmContext | None], trans
 
     @events.test_start.add_listener
     def on_test_start(environment: Environment, **_kw: Any) -> None:
+        # The first test_start listener: every later one (and the users) see this process's setup done.
+        if _is_worker(environment) and not _wait_for_setup(environment, environment_holder):
+            return
         ctx = environment_holder.get("ctx")
         if ctx is not None and _is_worker(environment):
             adopt_master_options(ctx, environment, environment_holder["own_ledger_dir"], transport)
@@ -264,4 +296,4 @@ def _is_worker(environment: Environment) -> bool:
     return isinstance(environment.runner, WorkerRunner)
 
 
-__all__ = ["SwarmContext", "read_ledgers", "register_lifecycle"]
+__all__ = ["SwarmContext", "read_ledgers", "register_lifecycle", "register_setup_done"]

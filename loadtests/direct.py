@@ -23,7 +23,7 @@ from locust.env import Environment  # noqa: E402
 from locust.runners import WorkerRunner  # noqa: E402
 
 from loadtests.clients import DirectClient, SystemClient  # noqa: E402
-from loadtests.common import SwarmContext, register_lifecycle  # noqa: E402
+from loadtests.common import SwarmContext, register_lifecycle, register_setup_done  # noqa: E402
 from loadtests.latency_recording import register_latency_recording  # noqa: E402
 from loadtests.shapes import StagesShape  # noqa: E402, F401  (Locust picks the shape up from this module)
 from plsync.limits import limits_from_env  # noqa: E402
@@ -84,6 +84,9 @@ def adopt_master_strategy(environment: Environment, **_kw: Any) -> None:
         return
     close_strategy()
     open_strategy(environment)
+
+
+register_setup_done(HOLDER)  # after this module's init listeners: a worker's test waits for them all
 
 
 class DirectUser(User):
