@@ -37,6 +37,10 @@ def compare_cmd(baseline: RunPath, contender: RunPath,
                                            "tested between runs with 4 or more a side")] = None,
                 contender_runs: Annotated[list[Path] | None, typer.Option(
                     "--contender-run", help="Another run of the contender's code (repeat)")] = None,
+                percentile: Annotated[list[str] | None, typer.Option(
+                    "--percentile", help="Percentiles recomputed from each run's histograms.json (swarms, capacity "
+                                         "steps by strategy and rate), e.g. p50,p99,p99.9 (the default); "
+                                         "repeat or comma-separate")] = None,
                 changed: Annotated[bool, typer.Option("--changed", help="Show only the metrics that changed")] = False,
                 html: Annotated[Path | None, typer.Option("--html", help="Where to write the HTML comparison "
                                                           "(default: a new run directory)")] = None,
@@ -47,13 +51,15 @@ def compare_cmd(baseline: RunPath, contender: RunPath,
     from plsync.errors import RunFailedError
     from reports.compare import compare_runs, parse_thresholds, regressions
     from reports.compare_render import compare_html, compare_table
+    from reports.histogram_metrics import parse_percentiles
     from reports.run_reader import RunReader
 
     thresholds = parse_thresholds(fail_on or [])
+    percentiles = parse_percentiles(percentile or [])
     bases = [RunReader(p.resolve()) for p in [baseline, *(baseline_runs or [])]]
     conts = [RunReader(p.resolve()) for p in [contender, *(contender_runs or [])]]
     base, cont = bases[0], conts[0]
-    rows = compare_runs(bases, conts)
+    rows = compare_runs(bases, conts, percentiles)
     failures = regressions(rows, thresholds)
     if html is None:
         run = RunDirectory.create(settings_from(None, None, runs_root=runs_dir).runs_root, "compare")
