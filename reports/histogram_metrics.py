@@ -62,6 +62,9 @@ class HistogramSet:
     processes: int
     expected_processes: int
     failures: int
+    #: The open model's arrival plan (rate, arrivals, pool, late limit) of the first file; None when closed.
+    plan: dict[str, float | int | str | None] | None = None
+    clamped: int = 0
 
     def add(self, record: HistogramsRecord, relative: str) -> None:
         for process in record.processes:
@@ -70,6 +73,8 @@ class HistogramSet:
             for key, value in process.counts.items():
                 self.counts[key] = self.counts.get(key, 0) + int(value)
             self.failures += process.failures
+            self.clamped += process.clamped
+        self.plan = self.plan or record.plan
         self.processes += len(record.processes)
         self.expected_processes += record.expected_processes
         self.files.append(relative)
@@ -114,9 +119,11 @@ def histogram_sets(run: RunReader) -> list[HistogramSet]:
         found.add(record, str(path.relative_to(run.path)))
 
     add("swarm", _swarm_subject(run.path), run.path / HISTOGRAM_FILE)
-    swarms = run.path / "swarms"
-    for directory in sorted(swarms.iterdir()) if swarms.is_dir() else ():
-        add("swarms", directory.name, directory / HISTOGRAM_FILE)
+    # plsync swarm: one directory per strategy; readiness: swarms/<name>/.
+    for parent, stage in ((run.path, "swarm"), (run.path / "swarms", "swarms")):
+        for directory in sorted(parent.iterdir()) if parent.is_dir() else ():
+            if (directory / HISTOGRAM_FILE).exists():
+                add(stage, _swarm_subject(directory) or directory.name, directory / HISTOGRAM_FILE)
     capacity = run.get(CAPACITY) or (RunReader(run.path / "capacity").get(CAPACITY)
                                       if (run.path / "capacity").is_dir() else None)
     if capacity is not None:
