@@ -36,11 +36,12 @@ def report_cmd(run_dir: RunPath,
     if not path.is_dir() or (not readiness and not any(path.rglob("histograms.json"))):
         raise NotFoundError(f"{run_dir} is not a run directory with a verdict.json (readiness) or a "
                             "histograms.json (a swarm or capacity run)")
-    card = publish(path) if readiness else None
+    card = publish(path, percentiles) if readiness else None  # with its latency report, when it has histograms
     sections = latency_sections(RunReader(path), percentiles)
     written = list(OUTPUTS) if card is not None else []
-    if sections or card is None:  # a readiness run without histograms needs no page saying so
+    if card is None:
         write_latency_report(path, sections, percentiles)
+    if sections or card is None:
         written.append(FILENAME)
     if as_json:
         # A readiness run's scorecard as before, with the latency sections beside it.

@@ -62,3 +62,18 @@ def test_plsync_report_of_a_capacity_run_and_of_nothing(tmp_path: Path) -> None:
     empty.mkdir()
     refused = plsync("report", str(empty))
     assert refused.returncode == exit_codes.NOT_FOUND and "histograms.json" in refused.stderr
+
+
+def test_a_readiness_run_publishes_its_latency_report_beside_the_others(tmp_path: Path) -> None:
+    import shutil
+
+    from reports.publish import publish
+    from tests.reports_pkg.test_report import RECORDED
+
+    run = tmp_path / "readiness"
+    shutil.copytree(RECORDED, run)
+    publish(run)
+    assert not (run / FILENAME).exists()  # no histograms: no page saying so
+    write_histograms(run / "swarms" / "coupled", [spread(1.0)])
+    publish(run)
+    assert "## swarms: coupled" in (run / FILENAME).read_text()
