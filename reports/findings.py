@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from plsync.records.capacity import CapacityRecord, StrategyCapacityRecord
-from plsync.records.files import CAPACITY
 
 WOULD_PASS, WOULD_FAIL, NOT_MEASURED = "would_pass", "would_fail", "not_measured"
 KIND = "finding"
@@ -62,6 +61,3 @@ def run_findings(record: CapacityRecord | None) -> list[Finding]:
         return []
     return capacity_findings(record, record.required_per_s, gated_strategies(record), record.run_strategies)
 
-
-__all__ = ["CAPACITY", "KIND", "NOT_MEASURED", "WOULD_FAIL", "WOULD_PASS", "Finding", "capacity_findings", "judge",
-           "run_findings"]
