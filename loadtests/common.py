@@ -9,6 +9,7 @@ what is specific to the host (the database and Redis URLs, the API secret) is re
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import sys
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import gevent
+import gevent.event
 from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
@@ -24,8 +27,8 @@ from sqlalchemy import create_engine, text
 from loadtests.history_stream import KIND as HISTORY_KIND
 from loadtests.history_stream import MasterHistory, StreamingHistory
 from loadtests.ledger_sink import LedgerSink, read_ledgers
-from loadtests.ledger_stream import KIND, MODES, MasterLedger, StreamingLedger, write_manifest
-from loadtests.record_stream import message_type
+from loadtests.ledger_stream import MODES, MasterLedger, StreamingLedger, write_manifest
+from loadtests.record_stream import message_type, streams_of
 from loadtests.workloads import Workload, workload_named
 from plsync.records.swarms import LedgerStreamRecord
 from scenarios.ledger import LedgerEntry, Outcome
@@ -203,8 +206,34 @@ def stats_summary(environment: Environment) -> dict[str, Any]:
                        for e in stats.errors.values()]}
 
 
-def register_lifecycle(environment_holder: dict[str, SwarmContext | None], transport: str = "direct") -> None:
-    """Hook the context into Locust's init, and the summary and ledger flush into its shutdown."""
+#: How long a worker's first test waits for its own setup (the population, the strategy's pool) before it refuses.
+SETUP_WAIT_S = 120.0
+
+
+def register_setup_done(environment_holder: dict[str, Any]) -> None:
+    """Call once a locustfile has registered its last ``init`` listener: from then on the process's setup is
+    done. A worker connects to its master before Locust fires ``init``, and with cooperative database calls
+    (psycogreen) its message loop runs while the setup waits on the database: a spawn arriving then would start
+    users with no context or strategy. ``register_lifecycle``'s ``test_start`` waits for this."""
+    done = environment_holder.setdefault("setup_done", gevent.event.Event())
+    events.init.add_listener(lambda **_kw: done.set())
+
+
+def _wait_for_setup(environment: Environment, environment_holder: dict[str, Any]) -> bool:
+    """On a worker, before its test starts: wait (bounded) for its own setup; False when it never finished."""
+    done = environment_holder.setdefault("setup_done", gevent.event.Event())
+    if done.wait(timeout=SETUP_WAIT_S):
+        return True
+    logging.getLogger("plsync").error("plsync: this worker's setup did not finish within %.0f s: it leaves the run",
+                                      SETUP_WAIT_S)
+    environment.process_exit_code = 2
+    gevent.spawn(environment.runner.quit)
+    return False
+
+
+def register_lifecycle(environment_holder: dict[str, Any], transport: str = "direct") -> None:
+    """Hook the context into Locust's init, and the summary and ledger flush into its shutdown. The locustfile
+    calls ``register_setup_done`` after its own ``init`` listeners."""
 
     master: dict[str, MasterLedger] = {}
 
@@ -214,12 +243,11 @@ def register_lifecycle(environment_holder: dict[str, SwarmContext | None], trans
         runner, opts = environment.runner, environment.parsed_options
         if isinstance(runner, MasterRunner) and opts is not None and opts.plsync_ledger_mode == "stream":
             ledger = master["ledger"] = MasterLedger(Path(opts.plsync_ledger_dir))
-            runner.register_message(message_type(KIND), ledger.on_message)
-            environment.events.worker_connect.add_listener(ledger.connected)
-            # The history beside the ledger, where the read checker reads it; waited for, and judged, with it.
+            # The history beside the ledger, where the read checker reads it; judged with it.
             history = ledger.companions[message_type(HISTORY_KIND)] = MasterHistory(Path(opts.plsync_ledger_dir))
-            runner.register_message(message_type(HISTORY_KIND), history.on_message)
-            environment.events.worker_connect.add_listener(history.connected)
+            for receiver in (ledger, history):
+                streams_of(runner).add(runner, receiver.kind(runner))
+                environment.events.worker_connect.add_listener(receiver.connected)
         if isinstance(runner, WorkerRunner) and opts is not None:
             environment_holder["own_ledger_dir"] = opts.plsync_ledger_dir
             # The master names workers by Locust's id: say it here, where whoever started this worker can see it.
@@ -227,6 +255,9 @@ def register_lifecycle(environment_holder: dict[str, SwarmContext | None], trans
 
     @events.test_start.add_listener
     def on_test_start(environment: Environment, **_kw: Any) -> None:
+        # The first test_start listener: every later one (and the users) see this process's setup done.
+        if _is_worker(environment) and not _wait_for_setup(environment, environment_holder):
+            return
         ctx = environment_holder.get("ctx")
         if ctx is not None and _is_worker(environment):
             adopt_master_options(ctx, environment, environment_holder["own_ledger_dir"], transport)
@@ -252,8 +283,7 @@ def register_lifecycle(environment_holder: dict[str, SwarmContext | None], trans
             # Before the summary: the workers' last statistics reports arrive during the same wait.
             master.pop("ledger").finish(runner, environment.stop_timeout or 0.0,
                                         lambda node, data: environment.events.worker_report.fire(client_id=node,
-                                                                                                 data=data),
-                                        getattr(environment, "plsync_streams", None))
+                                                                                                 data=data))
         elif isinstance(runner, MasterRunner) and opts is not None:
             write_manifest(Path(opts.plsync_ledger_dir), LedgerStreamRecord(mode="local"))
         out = environment.parsed_options.plsync_stats_out if environment.parsed_options else None
@@ -266,4 +296,4 @@ def _is_worker(environment: Environment) -> bool:
     return isinstance(environment.runner, WorkerRunner)
 
 
-__all__ = ["SwarmContext", "read_ledgers", "register_lifecycle"]
+__all__ = ["SwarmContext", "read_ledgers", "register_lifecycle", "register_setup_done"]

@@ -23,7 +23,7 @@ from locust.env import Environment  # noqa: E402
 from locust.runners import WorkerRunner  # noqa: E402
 
 from loadtests.clients import DirectClient, SystemClient  # noqa: E402
-from loadtests.common import SwarmContext, register_lifecycle  # noqa: E402
+from loadtests.common import SwarmContext, register_lifecycle, register_setup_done  # noqa: E402
 from loadtests.latency_recording import register_latency_recording  # noqa: E402
 from loadtests.shapes import StagesShape  # noqa: E402, F401  (Locust picks the shape up from this module)
 from plsync.limits import limits_from_env  # noqa: E402
@@ -49,13 +49,21 @@ def open_strategy(environment: Environment, **_kw: Any) -> None:
                           pool_size=pool, max_overflow=8, **limits_from_env(os.environ))
     db = Database.connect(config, application_name=f"plsync-swarm-{opts.plsync_strategy}")
     HOLDER["strategy"] = create_strategy(opts.plsync_strategy, StrategyContext(db=db, config=config))
-    if getattr(opts, "plsync_rate", ""):
-        # The open model times each request from its slot: open the users' connections before the schedule
-        # starts, not inside the first slots' response times.
-        connections = [db.engine.connect() for _ in range(int(opts.num_users or 8))]
-        for connection in connections:
-            connection.close()
     HOLDER["db"] = db
+    HOLDER["warm"] = False
+    _warm_for_open_model(opts)
+
+
+def _warm_for_open_model(opts: Any) -> None:
+    """The open model times each request from its slot: open the users' connections before the schedule
+    starts, not inside the first slots' response times. A worker on another host learns of the open model only
+    from its master's spawn message, at its test's start: it warms then."""
+    if not getattr(opts, "plsync_rate", "") or HOLDER.get("warm", True):
+        return
+    connections = [HOLDER["db"].engine.connect() for _ in range(int(opts.num_users or 8))]
+    for connection in connections:
+        connection.close()
+    HOLDER["warm"] = True
 
 
 @events.quitting.add_listener
@@ -73,6 +81,7 @@ def adopt_master_strategy(environment: Environment, **_kw: Any) -> None:
         return
     wanted = environment.parsed_options.plsync_strategy
     if wanted == HOLDER["strategy"].name:
+        _warm_for_open_model(environment.parsed_options)
         return
     if strategy_class(wanted).needs_redis and not ctx.redis_url:
         # Not a Redis of its own: the lock would exclude no other worker. Refuse, as the command line does.
@@ -84,6 +93,9 @@ def adopt_master_strategy(environment: Environment, **_kw: Any) -> None:
         return
     close_strategy()
     open_strategy(environment)
+
+
+register_setup_done(HOLDER)  # after this module's init listeners: a worker's test waits for them all
 
 
 class DirectUser(User):

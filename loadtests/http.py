@@ -17,7 +17,7 @@ from locust.contrib.fasthttp import FastHttpUser
 from locust.env import Environment
 
 from loadtests.clients import HttpClient, SystemClient
-from loadtests.common import SwarmContext, register_lifecycle
+from loadtests.common import SwarmContext, register_lifecycle, register_setup_done
 from loadtests.latency_recording import register_latency_recording
 from loadtests.shapes import StagesShape  # noqa: F401  (Locust picks the shape up from this module)
 from system.api.tokens import TokenCodec
@@ -31,6 +31,9 @@ LATENCY = register_latency_recording()
 def require_secret(environment: Environment, **_kw: Any) -> None:
     if environment.parsed_options is not None and not environment.parsed_options.plsync_api_secret:
         raise SystemExit("plsync: set PLSYNC_API_SECRET or --plsync-api-secret to the secret `plsync serve` uses")
+
+
+register_setup_done(HOLDER)  # after this module's init listeners: a worker's test waits for them all
 
 
 class RenewingToken:

@@ -4,9 +4,9 @@ Every Locust process that runs users keeps HdrHistograms: in the open model (``-
 time, service time, schedule lag and dispatch lag (loadtests/open_load.py); in the closed model, the
 service time of every request Locust's request event reports. When its users have stopped (Locust's ``test_stop``, which
 a worker also runs when its master tells it to quit), a worker sends its share to the master in the envelope
-the ledger travels in (``record_stream``, kind ``hdr``: one record, final, with its total). The master collects
-the shares during the ledger's bounded wait for its workers' final batches (``streams_of``: one wait for every
-kind), or in a wait of its own when no ledger is streamed; the local runner or the master then writes them all,
+the ledger travels in (``record_stream``, kind ``hdr``: one record, final, with its total). The master registers
+this kind beside the ledger's (``record_stream.streams_of``), so whichever bounded wait for the workers' final
+batches runs first serves every kind; the local runner or the master then writes them all,
 still encoded and per process, to ``--plsync-hdr-out``: any percentile can be recomputed from that file.
 Locust's own statistics are untouched and remain what its web UI shows.
 """
@@ -28,7 +28,7 @@ from locust.runners import MasterRunner, WorkerRunner
 from loadtests.arrivals import ArrivalPlan, parse_rate
 from loadtests.histograms import LatencyHistogram
 from loadtests.open_load import OpenLoad
-from loadtests.record_stream import Batch, BatchSender, StreamCollector, drain, message_type
+from loadtests.record_stream import Batch, BatchSender, StreamCollector, StreamKind, message_type, streams_of
 
 KIND = "hdr"
 #: How long a master that streams no ledger waits for the shares it has not received yet.
@@ -108,18 +108,6 @@ class LatencyRecording:
                 "expected_processes": expected, "processes": self.shares}
 
 
-def streams_of(environment: Environment) -> dict[str, tuple[Callable[[str, Any], None], Callable[[], bool],
-                                                             Callable[[str], None]]]:
-    """Master side: the kinds of record streamed besides the ledger, by message type, each with its handler,
-    whether it is settled and what to do when a worker is gone; served by the one bounded wait for workers'
-    final batches."""
-    streams = getattr(environment, "plsync_streams", None)
-    if streams is None:
-        streams = {}
-        environment.plsync_streams = streams  # type: ignore[attr-defined]
-    return streams
-
-
 def _plan_from(opts: Any) -> ArrivalPlan | None:
     if not opts.plsync_rate:
         return None
@@ -137,10 +125,11 @@ def register_latency_recording() -> LatencyRecording:
         runner = environment.runner
         if isinstance(runner, MasterRunner):
             rec.expected = int(environment.parsed_options.expect_workers) if environment.parsed_options else 0
-            runner.register_message(message_type(KIND), lambda msg, **_k: rec.handle(msg.node_id, msg.data))
             environment.events.worker_connect.add_listener(lambda client_id, **_k: rec.collector.known(client_id))
-            # The ledger's bounded wait for final batches serves this kind too (loadtests/common.py).
-            streams_of(environment)[message_type(KIND)] = (rec.handle, rec.settled, rec.collector.worker_quit)
+            # Registered with the ledger's kinds: whichever wait runs first at the end serves them all.
+            streams_of(runner).add(runner, StreamKind(
+                message_type(KIND), rec.handle, rec.settled, rec.collector.worker_quit,
+                lambda: [w for w, s in rec.collector.workers.items() if s.final_total is None]))
         if environment.parsed_options is not None:
             rec.plan = _plan_from(environment.parsed_options)
 
@@ -190,10 +179,10 @@ def register_latency_recording() -> LatencyRecording:
     def on_quitting(environment: Environment, **_kw: Any) -> None:
         out = environment.parsed_options.plsync_hdr_out if environment.parsed_options else None
         runner = environment.runner
-        if isinstance(runner, MasterRunner) and not rec.settled():  # no ledger wait served it: one of its own
-            drain(runner.server, {message_type(KIND): rec.handle}, rec.settled, rec.collector.worker_quit,
-                  lambda node, data: environment.events.worker_report.fire(client_id=node, data=data),
-                  (environment.stop_timeout or 0.0) + WAIT_FOR_SHARES_S)
+        if isinstance(runner, MasterRunner):  # every kind's final batches (returns at once when all are in)
+            streams_of(runner).wait(runner.server,
+                                    lambda node, data: environment.events.worker_report.fire(client_id=node, data=data),
+                                    (environment.stop_timeout or 0.0) + WAIT_FOR_SHARES_S)
         if out and not isinstance(runner, WorkerRunner):
             Path(out).parent.mkdir(parents=True, exist_ok=True)
             Path(out).write_text(json.dumps(rec.document(environment)) + "\n")

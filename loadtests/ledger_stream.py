@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from loadtests.record_stream import BatchSender, MasterReceiver, StreamCollector, drain, message_type
+from loadtests.record_stream import BatchSender, MasterReceiver, StreamCollector, streams_of
 from plsync.records.files import LEDGER_STREAM
 from plsync.records.swarms import LedgerStreamRecord, LedgerStreamWorker
 from plsync.rundir import RunDirectory
@@ -51,40 +51,16 @@ class MasterLedger(MasterReceiver):
     def __init__(self, directory: Path) -> None:
         super().__init__(directory, KIND, "ledger")
         self.waited_s = 0.0
-        #: Further kinds the workers stream on the same channel (the read/write history): waited for with the
-        #: ledger, and a worker whose stream of them is incomplete is incomplete in the manifest.
+        #: Further kinds the workers stream on the same channel (the read/write history): a worker whose stream
+        #: of them is incomplete is incomplete in the manifest.
         self.companions: dict[str, Any] = {}
 
-    def finish(self, runner: Any, stop_timeout_s: float, on_stats: Any,
-               others: dict[str, tuple[Any, Any, Any]] | None = None) -> None:
-        """Wait (bounded) for every known worker's final batch, then write the manifest. ``others``: further
-        kinds streamed in the same envelope (the histograms), by message type, as (handler, settled, gone):
-        served by the same wait, which ends when they are settled too."""
-        others = others or {}
-
-        collectors = [self.collector] + [c.collector for c in self.companions.values()]
-
-        def settled() -> bool:
-            clients = getattr(runner, "clients", {})
-            for collector in collectors:
-                for worker, stream in collector.workers.items():
-                    # locust.runners.STATE_MISSING, by value: importing Locust here would monkey-patch the harness.
-                    gone = worker not in clients or clients[worker].state == "missing"
-                    if stream.final_total is None and not stream.quit and not gone:
-                        return False
-            return all(done() for _handle, done, _gone in others.values())
-
-        def gone(worker: str) -> None:
-            for collector in collectors:
-                collector.worker_quit(worker)
-            for _handle, _done, quit_ in others.values():
-                quit_(worker)
-
-        handlers = ({message_type(KIND): self.handle} | {t: c.handle for t, c in self.companions.items()}
-                    | {t: handle for t, (handle, _d, _g) in others.items()})
-        self.waited_s = drain(runner.server, handlers, settled, gone, on_stats, stop_timeout_s + FINAL_WAIT_MARGIN_S,
-                              known=lambda: sorted({w for c in collectors for w, st in c.workers.items()
-                                                    if st.final_total is None}))
+    def finish(self, runner: Any, stop_timeout_s: float, on_stats: Any) -> None:
+        """Wait (bounded) for every known worker's final batch of every kind the master receives (its
+        ``streams_of`` registry: the ledger, the history, the histograms), then write the manifest."""
+        streams = streams_of(runner)
+        streams.wait(runner.server, on_stats, stop_timeout_s + FINAL_WAIT_MARGIN_S)
+        self.waited_s = streams.waited_s  # a wait that ran before this one (another kind's) counts too
         self.close()
 
     def close(self) -> None:

@@ -11,6 +11,9 @@ match) names the worker as incomplete: the verdict built on those records cannot
 Locust's headless master tells its workers to quit and kills its own message loop 0.5 s later, before workers
 still finishing their users (``--stop-timeout``) have sent their last batch. ``drain`` therefore receives on the
 master's socket itself, for a bounded time, until every known worker's final batch is in or the worker is gone.
+Every kind a master receives is registered once in its ``MasterStreams`` (``streams_of(runner)``), and every
+wait serves them all: Locust runs ``quitting`` listeners in reverse registration order, so whichever kind's wait
+runs first takes every kind's batches off the socket, and a wait that knew only its own kind dropped the others.
 """
 
 from __future__ import annotations
@@ -210,6 +213,61 @@ def drain(server: Any, handlers: dict[str, Callable[[str, Any], None]], settled:
     return time.monotonic() - began
 
 
+@dataclass(frozen=True)
+class StreamKind:
+    """One kind a master receives: its message type, what to do with a batch (``handle(node_id, data)``),
+    whether every worker's final batch of it is in (``settled``), a worker gone (``gone``), and the workers whose
+    final batch is still due (``waiting``: a silent one among them is gone)."""
+
+    message_type: str
+    handle: Callable[[str, Any], None]
+    settled: Callable[[], bool]
+    gone: Callable[[str], None]
+    waiting: Callable[[], list[str]] = list
+
+
+class MasterStreams:
+    """The registry of every kind one master receives, keyed by message type (a duplicate is refused)."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[str, StreamKind] = {}
+        self.waited_s = 0.0
+
+    def add(self, runner: Any, kind: StreamKind) -> None:
+        """Register ``kind`` here and as Locust's listener for its messages while the master's loop runs."""
+        if kind.message_type in self.kinds:
+            raise ValueError(f"{kind.message_type} is already streamed to this master")
+        self.kinds[kind.message_type] = kind
+        runner.register_message(kind.message_type, lambda msg, **_kw: kind.handle(msg.node_id, msg.data))
+
+    def settled(self) -> bool:
+        return all(kind.settled() for kind in self.kinds.values())
+
+    def gone(self, worker: str) -> None:
+        for kind in self.kinds.values():
+            kind.gone(worker)
+
+    def waiting(self) -> list[str]:
+        return sorted({worker for kind in self.kinds.values() for worker in kind.waiting()})
+
+    def wait(self, server: Any, on_stats: Callable[[str, Any], None], timeout_s: float) -> float:
+        """Receive every kind's batches until all are settled (at once when they are), bounded by ``timeout_s``;
+        returns the seconds this call waited (``waited_s`` adds up every call's)."""
+        waited = drain(server, {t: kind.handle for t, kind in self.kinds.items()}, self.settled, self.gone,
+                       on_stats, timeout_s, known=self.waiting)
+        self.waited_s += waited
+        return waited
+
+
+def streams_of(runner: Any) -> MasterStreams:
+    """The master's registry, kept on its runner (one per master, whoever asks first creates it)."""
+    streams = getattr(runner, "plsync_streams", None)
+    if streams is None:
+        streams = MasterStreams()
+        runner.plsync_streams = streams
+    return streams
+
+
 class MasterReceiver:
     """The master's side of one kind: every worker's batches into its own JSON-lines file
     (``<prefix>-<worker>.jsonl``) in ``directory``, checked by a ``StreamCollector``."""
@@ -238,6 +296,22 @@ class MasterReceiver:
             self.collector.known(node_id).problem = f"sent batches named {batch.worker!r}"
         self.collector.receive(Batch(batch.kind, node_id, batch.seq, batch.records, batch.final, batch.total,
                                      batch.error))
+
+    def kind(self, runner: Any) -> StreamKind:
+        """This kind for ``runner``'s registry: settled once every worker sent its final batch, quit, or is
+        missing from the runner's clients."""
+
+        def settled() -> bool:
+            clients = getattr(runner, "clients", {})
+            for worker, stream in self.collector.workers.items():
+                # locust.runners.STATE_MISSING, by value: importing Locust here would monkey-patch the harness.
+                gone = worker not in clients or clients[worker].state == "missing"
+                if stream.final_total is None and not stream.quit and not gone:
+                    return False
+            return True
+
+        return StreamKind(message_type(self.collector.kind), self.handle, settled, self.collector.worker_quit,
+                          lambda: [w for w, s in self.collector.workers.items() if s.final_total is None])
 
     def connected(self, client_id: str, **_kw: Any) -> None:
         """Locust's ``worker_connect``: a worker the run counts on for a final batch."""

@@ -13,18 +13,49 @@ from plsync.rundir import RunDirectory
 RunPath = Annotated[Path, typer.Argument(help="A run directory (runs/<timestamp>-readiness)", show_default=False)]
 
 
-def report_cmd(run_dir: RunPath, as_json: AsJson = False) -> None:
-    """Rebuild report.html, report.md, scorecard.json and junit.xml from a run's JSON files alone."""
+def report_cmd(run_dir: RunPath,
+               percentile: Annotated[list[str] | None, typer.Option(
+                   "--percentile", help="Percentiles of latency_report.md, recomputed from histograms.json, e.g. "
+                                        "p50,p99,p99.9 (the default); repeat or comma-separate")] = None,
+               as_json: AsJson = False) -> None:
+    """Rebuild a run's report from its JSON files alone: a readiness run's report.html, report.md,
+    scorecard.json and junit.xml; for any run that keeps histograms (a swarm, a capacity search, a readiness
+    run), latency_report.md with percentiles recomputed from them."""
+    import dataclasses
+
+    from plsync.records.files import VERDICT
+    from reports.histogram_metrics import parse_percentiles
+    from reports.latency_report import FILENAME, latency_sections, write_latency_report
     from reports.publish import OUTPUTS, publish
+    from reports.run_reader import RunReader
+    from system.errors import NotFoundError
 
-    card = publish(run_dir.resolve())
+    percentiles = parse_percentiles(percentile or [])
+    path = run_dir.resolve()
+    readiness = (path / VERDICT.filename).exists()
+    if not path.is_dir() or (not readiness and not any(path.rglob("histograms.json"))):
+        raise NotFoundError(f"{run_dir} is not a run directory with a verdict.json (readiness) or a "
+                            "histograms.json (a swarm or capacity run)")
+    card = publish(path, percentiles) if readiness else None  # with its latency report, when it has histograms
+    sections = latency_sections(RunReader(path), percentiles)
+    written = list(OUTPUTS) if card is not None else []
+    if card is None:
+        write_latency_report(path, sections, percentiles)
+    if sections or card is None:
+        written.append(FILENAME)
     if as_json:
-        import dataclasses
-
-        emit_json(dataclasses.asdict(card))
+        # A readiness run's scorecard as before, with the latency sections beside it.
+        emit_json((dataclasses.asdict(card) if card is not None else {})
+                  | {"latency": [dataclasses.asdict(s) for s in sections]})
         return
-    say(f"readiness: {card.verdict} ({card.summary})")
-    say(f"written: {', '.join(str(run_dir.resolve() / name) for name in OUTPUTS)}")
+    if card is not None:
+        say(f"readiness: {card.verdict} ({card.summary})")
+    for s in sections:
+        response = next((r for r in s.rows if r.measure.startswith("response")), None) or s.rows[0]
+        figures = ", ".join(f"{k} {v:.3g} ms" for k, v in response.percentiles_ms.items() if v is not None)
+        say(f"{s.stage}{f' {s.subject}' if s.subject else ''} ({s.model} model): {response.measure.split(' (')[0]} "
+            f"{figures}" + (f"; dropped {s.slots['dropped_late']:,} of {s.slots['scheduled']:,}" if s.slots else ""))
+    say(f"written: {', '.join(str(path / name) for name in written)}")
 
 
 def compare_cmd(baseline: RunPath, contender: RunPath,
@@ -37,6 +68,10 @@ def compare_cmd(baseline: RunPath, contender: RunPath,
                                            "tested between runs with 4 or more a side")] = None,
                 contender_runs: Annotated[list[Path] | None, typer.Option(
                     "--contender-run", help="Another run of the contender's code (repeat)")] = None,
+                percentile: Annotated[list[str] | None, typer.Option(
+                    "--percentile", help="Percentiles recomputed from each run's histograms.json (swarms, capacity "
+                                         "steps by strategy and rate), e.g. p50,p99,p99.9 (the default); "
+                                         "repeat or comma-separate")] = None,
                 changed: Annotated[bool, typer.Option("--changed", help="Show only the metrics that changed")] = False,
                 html: Annotated[Path | None, typer.Option("--html", help="Where to write the HTML comparison "
                                                           "(default: a new run directory)")] = None,
@@ -47,13 +82,15 @@ def compare_cmd(baseline: RunPath, contender: RunPath,
     from plsync.errors import RunFailedError
     from reports.compare import compare_runs, parse_thresholds, regressions
     from reports.compare_render import compare_html, compare_table
+    from reports.histogram_metrics import parse_percentiles
     from reports.run_reader import RunReader
 
     thresholds = parse_thresholds(fail_on or [])
+    percentiles = parse_percentiles(percentile or [])
     bases = [RunReader(p.resolve()) for p in [baseline, *(baseline_runs or [])]]
     conts = [RunReader(p.resolve()) for p in [contender, *(contender_runs or [])]]
     base, cont = bases[0], conts[0]
-    rows = compare_runs(bases, conts)
+    rows = compare_runs(bases, conts, percentiles)
     failures = regressions(rows, thresholds)
     if html is None:
         run = RunDirectory.create(settings_from(None, None, runs_root=runs_dir).runs_root, "compare")

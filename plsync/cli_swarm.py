@@ -100,7 +100,7 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
         open_model = ArrivalPlan(parse_rate(rate), arrivals, users, late_limit, stages=stages)
         stages = "steady"
     external = _external(master, expect_workers, master_bind_host, master_port, workers, chosen, transport,
-                         nemesis, baselines, database_url, open_model is not None)
+                         nemesis, baselines, database_url)
     plans = [SwarmOptions(strategy=s, workload=shape, users=users, spawn_rate=spawn_rate, run_time_s=run_time,
                           transport=transport, stages=stages, students=students, hot_students=hot_students,
                           workers=external.count if external else workers, nemesis=nemesis,
@@ -166,8 +166,8 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
 
 
 def _external(master: bool, expect: int, bind_host: str, port: int, workers: int, chosen: list[str],
-              transport: str, nemesis: str | None, baselines: bool, database_url: str | None,
-              open_model: bool = False) -> ExternalWorkers | None:
+              transport: str, nemesis: str | None, baselines: bool, database_url: str | None
+              ) -> ExternalWorkers | None:
     """The master's role, refused (exit 2) where it cannot work."""
     from system.errors import ConfigurationError
 
@@ -182,8 +182,6 @@ def _external(master: bool, expect: int, bind_host: str, port: int, workers: int
                                         "--master` (README)"),
                 (nemesis, "the pause nemesis freezes workers it started; it has none here"),
                 (baselines, "--baselines measures on this host alone"),
-                # The schedule's rate, seed and start reach local workers through their environment only.
-                (open_model, "--rate runs with local workers (--workers N), not with workers on other hosts"),
                 (not database_url, "workers on other hosts need the database the master prepares: pass "
                                    "--database-url (or PLSYNC_DATABASE_URL) of a server they can reach")]
     for problem, message in problems:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from plsync.records.capacity import CapacityRecord, StrategyCapacityRecord
+from reports.findings import gated_strategies
 
 
 def _ms(value: float | None) -> str:
@@ -58,12 +59,14 @@ def steps_table(document: CapacityRecord, entry: StrategyCapacityRecord) -> Tabl
 
 def capacity_markdown(document: CapacityRecord) -> list[str]:
     """The capacity section of report.md: one row per strategy (the shipping one first), then the findings."""
+    gated = gated_strategies(document)
     lines = [f"Open model ({document.arrivals} arrivals, {document.workload} workload, {document.transport}, at most "
              f"{document.max_users} users, {document.step_s}s steps with {document.warmup_s:g}s of warm-up left "
              f"out); latencies are response times from each request's intended start, {document.slo_label} from "
              f"HdrHistograms. The shipping strategy (`{document.shipping}`) is gated"
+             + (f", and with it {', '.join(s for s in gated if s != document.shipping)}" if len(gated) > 1 else "")
              + (f" against {document.required_per_s:g}/s" if document.required_per_s is not None else "")
-             + "; the others are findings.", "",
+             + "; the others are findings, shown beside the verdict and never deciding it.", "",
              f"| strategy | capacity at {document.slo} | first failing rate | {document.slo_label} at the boundary "
              "| spread | steps | lost XP | desynced | role |", "|---|---:|---:|---|---:|---:|---:|---:|---|"]
     ordered = sorted(document.strategies, key=lambda e: e.strategy != document.shipping)
@@ -72,7 +75,7 @@ def capacity_markdown(document: CapacityRecord) -> list[str]:
         first_fail = "-" if e.first_fail_per_s is None else f"{e.first_fail_per_s:g}/s"
         boundary = ", ".join(f"{v:.1f}" for v in e.boundary_slo_ms) or "-"
         spread = "-" if e.spread is None else f"{e.spread:.0%}" + (" UNSTABLE" if e.unstable else "")
-        role = "ships (gated)" if e.strategy == document.shipping else "finding"
+        role = "ships (gated)" if e.strategy == document.shipping else "gated" if e.strategy in gated else "finding"
         lines.append(f"| {e.strategy} | {capacity}{' (generator-limited)' if e.generator_limited else ''} | "
                      f"{first_fail} | {boundary} | {spread} | {len(e.steps)} | {sum(s.lost_xp for s in e.steps)} | "
                      f"{sum(s.desynced_pairs for s in e.steps)} | {role} |")

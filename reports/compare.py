@@ -23,6 +23,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from reports.histogram_metrics import DEFAULT_PERCENTILES, histogram_metrics
 from reports.metrics import COUNT, HIGHER, RATIO, Metric, run_metrics
 from reports.run_reader import RunReader
 from system.errors import InvalidInputError
@@ -162,9 +163,14 @@ def compare_metrics(baseline: Sequence[Sequence[Metric]], contender: Sequence[Se
     return [_row(base.get(k, []), cont.get(k, [])) for k in keys]
 
 
-def compare_runs(baseline: Sequence[RunReader], contender: Sequence[RunReader]) -> list[Row]:
-    """Each side: one run directory, or several runs of the same code (a test between runs needs MIN_RUNS)."""
-    return compare_metrics([run_metrics(r) for r in baseline], [run_metrics(r) for r in contender])
+def compare_runs(baseline: Sequence[RunReader], contender: Sequence[RunReader],
+                 percentiles: Sequence[float] = DEFAULT_PERCENTILES) -> list[Row]:
+    """Each side: one run directory, or several runs of the same code (a test between runs needs MIN_RUNS).
+    Latency percentiles of swarms and capacity steps are recomputed from each run's histograms."""
+    def metrics(run: RunReader) -> list[Metric]:
+        return run_metrics(run) + histogram_metrics(run, percentiles)
+
+    return compare_metrics([metrics(r) for r in baseline], [metrics(r) for r in contender])
 
 
 def regressions(rows: list[Row], thresholds: list[Threshold]) -> list[str]:

@@ -8,17 +8,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from plsync.records.files import CONCURRENCY, MATRIX, SWARMS, VERDICT
+from plsync.records.files import CAPACITY, CONCURRENCY, MATRIX, SWARMS, VERDICT
 from plsync.records.run import GateOutcomeRecord, VerdictRecord
 from plsync.records.scenarios import MatrixCellRecord
 from plsync.records.strategies import InvariantOutcome
 from reports.checklist import CHECKLIST, Requirement
+from reports.findings import KIND as FINDING
+from reports.findings import WOULD_FAIL, WOULD_PASS, run_findings
 from reports.run_reader import RunReader
 
 PASS, FAIL, NOT_MEASURED = "pass", "fail", "not_measured"
 CONFIRMED, CONTRADICTED = "confirmed", "contradicted"
-_ORDER = {FAIL: 0, NOT_MEASURED: 1, PASS: 2}
-_KIND_ORDER = {"checklist": 0, "gate": 1, "invariant": 2}
+_ORDER = {FAIL: 0, NOT_MEASURED: 1, PASS: 2, WOULD_FAIL: 0, WOULD_PASS: 2}
+_KIND_ORDER = {"checklist": 0, "gate": 1, "invariant": 2, FINDING: 3}
 #: The line of a stage that raised: a failure of every checklist item that names the stage.
 STAGE_COMPLETES = "the stage completes"
 INVARIANTS = ("desynced_pairs", "lost_updates", "unacknowledged_writes", "duplicate_rows", "out_of_range_levels",
@@ -27,10 +29,11 @@ INVARIANTS = ("desynced_pairs", "lost_updates", "unacknowledged_writes", "duplic
 
 @dataclass(frozen=True)
 class ScoreLine:
-    kind: str  # checklist | gate | invariant
+    kind: str  # checklist | gate | invariant | finding
     name: str
     stage: str
-    status: str  # pass | fail | not_measured
+    #: pass | fail | not_measured; a finding (never part of the verdict): would_pass | would_fail | not_measured
+    status: str
     figure: str
     source: str
     details: list[str] = field(default_factory=list)
@@ -66,7 +69,7 @@ class Scorecard:
 
     @property
     def blockers(self) -> list[ScoreLine]:
-        return [line for line in self.lines if line.status == FAIL]
+        return [line for line in self.lines if line.status == FAIL and line.kind != FINDING]
 
 
 def _show(value: Any) -> str:
@@ -219,6 +222,12 @@ def claim_lines(run: RunReader) -> list[ClaimLine]:
     return sorted(lines, key=lambda c: (c.status != CONTRADICTED, c.source, c.scenario))
 
 
+def finding_lines(run: RunReader) -> list[ScoreLine]:
+    """A line per strategy of the run that the capacity gates did not judge: shown, never part of the verdict."""
+    return [ScoreLine(FINDING, f"ready with {f.strategy}", "capacity", f.status, f.text, CAPACITY.filename)
+            for f in run_findings(run.get(CAPACITY))]
+
+
 def build_scorecard(run: RunReader) -> Scorecard:
     verdict = run.load(VERDICT)
     stages = {s.name: s.status for s in verdict.stages}
@@ -227,15 +236,19 @@ def build_scorecard(run: RunReader) -> Scorecard:
         if record.status == "error":
             gates.append(ScoreLine("gate", STAGE_COMPLETES, record.name, FAIL, str(record.error),
                                    "verdict.json"))
-    lines = checklist_lines(run, gates, stages) + gates + invariant_lines(run)
-    lines.sort(key=lambda line: (_ORDER[line.status], _KIND_ORDER[line.kind]))
-    counts = {status: sum(line.status == status for line in lines) for status in (FAIL, NOT_MEASURED, PASS)}
+    judged = checklist_lines(run, gates, stages) + gates + invariant_lines(run)
+    findings = finding_lines(run)
+    # Findings after every line that decides the verdict, whatever their status.
+    lines = sorted(judged, key=lambda line: (_ORDER[line.status], _KIND_ORDER[line.kind])) + findings
+    counts = {status: sum(line.status == status for line in judged) for status in (FAIL, NOT_MEASURED, PASS)}
+    counts |= {f"findings_{status}": sum(f.status == status for f in findings)
+               for status in (WOULD_FAIL, NOT_MEASURED, WOULD_PASS)}
     claims = claim_lines(run)
     counts["claims_contradicted"] = sum(c.status == CONTRADICTED for c in claims)
-    unmeasured = [line.name for line in lines if line.kind == "checklist" and line.status == NOT_MEASURED]
+    unmeasured = [line.name for line in judged if line.kind == "checklist" and line.status == NOT_MEASURED]
     if counts[FAIL]:
         verdict_text, summary = "not ready", f"{counts[FAIL]} blocker(s): " + "; ".join(
-            f"{line.stage}: {line.name}" for line in lines if line.status == FAIL)
+            f"{line.stage}: {line.name}" for line in judged if line.status == FAIL)
     elif unmeasured:
         verdict_text, summary = "incomplete", ("nothing failed, but this run did not measure: " +
                                                "; ".join(unmeasured))

@@ -67,6 +67,10 @@ class CapacityRecord(Record):
     #: Readiness only: the rate the shipping strategy must hold, and the lines about the other strategies.
     required_per_s: float | None = None
     findings: list[str] = Field(default_factory=list)
+    #: Readiness only: the strategies whose rows were gates (the shipping one, or every one but legacy with
+    #: --gate-all-strategies), and every strategy of the run (one not searched is a finding "not measured").
+    gated: list[str] = Field(default_factory=list)
+    run_strategies: list[str] = Field(default_factory=list)
 
     def strategy(self, name: str) -> StrategyCapacityRecord | None:
         return next((s for s in self.strategies if s.strategy == name), None)

@@ -9,6 +9,8 @@ written beside it as findings ("would not be ready with redis"), unless every st
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from loadtests.capacity import SearchPlan, Slo
 from plsync.capacity import CapacityOptions, run_capacity
 from plsync.gates import FieldGate
@@ -17,43 +19,44 @@ from plsync.records.capacity import CapacityGateRecord, CapacityRecord
 from plsync.records.files import CAPACITY, CAPACITY_GATES
 from plsync.rundir import RunDirectory
 from plsync.stages.base import Stage, StageContext
+from reports.findings import capacity_findings
 
 
 def chosen_strategies(profile: Profile, strategies: list[str]) -> tuple[str, ...]:
-    picked = [s for s in strategies if not profile.capacity_strategies or s in profile.capacity_strategies]
+    """The shipping strategy first, then the profile's choice among the run's strategies; with every strategy
+    gated, every strategy of the run (legacy only if the profile chose it: it is never gated)."""
+    picked = [s for s in strategies if not profile.capacity_strategies or s in profile.capacity_strategies
+              or (profile.gate_all_strategies and s != "legacy")]
     return tuple(dict.fromkeys([profile.shipping_strategy, *picked]))
 
 
-def gate_rows(document: CapacityRecord, profile: Profile) -> tuple[list[CapacityGateRecord], list[str]]:
-    """Rows for the gates (the shipping strategy, or every gated one) and finding lines for the others."""
+def is_gated(strategy: str, profile: Profile) -> bool:
+    return strategy == profile.shipping_strategy or (profile.gate_all_strategies and strategy != "legacy")
+
+
+def gate_rows(document: CapacityRecord, profile: Profile, strategies: Sequence[str] = ()
+              ) -> tuple[list[CapacityGateRecord], list[str]]:
+    """Rows for the gates (the shipping strategy, or every gated one) and finding lines for the other strategies
+    of the run (``strategies``; those searched when empty), one not searched "not measured"."""
     required = profile.capacity_required_per_s
-    rows, findings = [], []
+    rows = []
     for entry in document.strategies:
+        if not is_gated(entry.strategy, profile):
+            continue
         capacity = entry.capacity_per_s
         meets: bool | None = capacity is not None and capacity >= required
         note = ""
         if capacity is None and entry.generator_limited:
             meets, note = None, "the generator fell behind before any step passed"
-        row = CapacityGateRecord(strategy=entry.strategy, capacity_per_s=capacity, required_per_s=required,
-                                 slo=document.slo, meets_required=meets, unstable=entry.unstable,
-                                 lost_xp=sum(s.lost_xp for s in entry.steps),
-                                 desynced_pairs=sum(s.desynced_pairs for s in entry.steps), steps=len(entry.steps),
-                                 note=note)
-        gated = entry.strategy == profile.shipping_strategy or (
-            profile.gate_all_strategies and entry.strategy != "legacy")
-        if gated:
-            rows.append(row)
-        elif meets is None:
-            findings.append(f"{entry.strategy}: capacity not measured ({note})")
-        elif meets is False or row.lost_xp or row.desynced_pairs:
-            findings.append(f"would not be ready with {entry.strategy}: capacity "
-                            f"{'below the first step' if capacity is None else f'{capacity:g}/s'} at "
-                            f"{document.slo} (required {required:g}/s), lost XP {row.lost_xp}, "
-                            f"desynced pairs {row.desynced_pairs}")
-        else:
-            findings.append(f"{entry.strategy} would also hold {required:g}/s at {document.slo} "
-                            f"(capacity {capacity:g}/s)")
-    return rows, findings
+        rows.append(CapacityGateRecord(strategy=entry.strategy, capacity_per_s=capacity, required_per_s=required,
+                                       slo=document.slo, meets_required=meets, unstable=entry.unstable,
+                                       lost_xp=sum(s.lost_xp for s in entry.steps),
+                                       desynced_pairs=sum(s.desynced_pairs for s in entry.steps),
+                                       steps=len(entry.steps), note=note))
+    gated = [s for s in dict.fromkeys([*strategies, *(e.strategy for e in document.strategies)])
+             if is_gated(s, profile)]
+    findings = capacity_findings(document, required, gated, strategies)
+    return rows, [f.text for f in findings]
 
 
 def run(ctx: StageContext) -> None:
@@ -67,9 +70,11 @@ def run(ctx: StageContext) -> None:
     ctx.say(f"capacity: {', '.join(options.strategies)} at {options.slo} (open model, hot spot), "
             f"{options.step_s}s steps from {options.search.start_per_s:g}/s; {options.shipping} ships")
     document = run_capacity(ctx.env, ctx.config, options, RunDirectory(ctx.run.path / "capacity"), say=ctx.say)
-    rows, findings = gate_rows(document, profile)
-    ctx.run.write_record(CAPACITY, document.model_copy(update={"required_per_s": profile.capacity_required_per_s,
-                                                               "findings": findings}))
+    rows, findings = gate_rows(document, profile, ctx.strategies)
+    gated = [s for s in dict.fromkeys([*ctx.strategies, *options.strategies]) if is_gated(s, profile)]
+    ctx.run.write_record(CAPACITY, document.model_copy(update={
+        "required_per_s": profile.capacity_required_per_s, "findings": findings, "gated": gated,
+        "run_strategies": list(dict.fromkeys([*options.strategies, *ctx.strategies]))}))
     ctx.run.write_record(CAPACITY_GATES, rows)
     for line in findings:
         ctx.say(line)

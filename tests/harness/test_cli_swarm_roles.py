@@ -56,3 +56,36 @@ def test_the_readme_master_and_worker_commands_in_separate_directories(db: Datab
     assert result["workers"] == 1 and result["incomplete_workers"] == {} and result["requests"] > 20
     assert (result["lost_xp"], result["unacknowledged_xp"], result["desynced_pairs"]) == (0, 0, 0)
     assert not list((tmp_path / "worker").rglob("ledger*"))  # the worker's ledger went to the master
+
+
+@pytest.mark.slow
+def test_an_open_model_master_hands_its_schedule_to_a_worker_on_another_host(db: Database, tmp_path: Path) -> None:
+    """The worker is told nothing of the schedule: rate, arrivals, seed and the schedule's wall-clock start reach
+    it as Locust custom options in the master's spawn message."""
+    url, port = db.engine.url.render_as_string(hide_password=False), free_port()
+    (tmp_path / "master").mkdir(), (tmp_path / "worker").mkdir()
+    master = subprocess.Popen(
+        [PLSYNC, "swarm", "--master", "--expect-workers", "1", "--master-bind-host", LOOPBACK, "--master-port",
+         str(port), "--rate", "40/s", "--arrivals", "poisson", "--users", "8", "--run-time", "5s", "--students",
+         "30", "--json", "--database-url", url, "--disposable", "--runs-dir", str(tmp_path / "master" / "runs")],
+        cwd=tmp_path / "master", env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        worker = plsync("swarm", "--worker", "--master-host", LOOPBACK, "--master-port", str(port),
+                        "--database-url", url, cwd=tmp_path / "worker", timeout=180)
+        out, err = master.communicate(timeout=180)
+    finally:
+        master.kill()
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    assert master.returncode == 0, err[-2000:]
+    [result] = json.loads(out)
+    latency = result["latency"]
+    assert latency["model"] == "open" and latency["arrivals"] == "poisson" and latency["offered_rate_per_s"] == 40
+    assert latency["processes"] == latency["expected_processes"] == 1
+    slots = latency["slots"]
+    # The worker ran the master's schedule: 40/s over the schedule (Poisson: within its noise), every slot
+    # accounted for, each completed one in the ledger.
+    assert slots["scheduled"] == pytest.approx(40 * latency["schedule_s"], rel=0.35), latency
+    assert slots["completed"] + slots["dropped_late"] + slots["unstarted_at_end"] + slots["in_flight_at_end"] == \
+        slots["scheduled"]
+    assert result["ledger_entries"] == slots["completed"] > 60 and result["incomplete_workers"] == {}
+    assert (result["lost_xp"], result["unacknowledged_xp"], result["desynced_pairs"]) == (0, 0, 0)

@@ -161,3 +161,57 @@ def test_a_worker_killed_mid_run_makes_the_run_incomplete_naming_it(db: Database
     assert not any("lost_updates" in f or "unacknowledged_writes" in f for f in result.failures_of_gates)
     manifest = read_manifest(tmp_path / "master" / "ledgers")
     assert manifest is not None and manifest.workers[survivor].complete, manifest
+
+
+@pytest.mark.slow
+def test_a_worker_starts_its_test_only_once_its_own_setup_is_done(db: Database, config: SystemConfig,
+                                                                  tmp_path: Path) -> None:
+    """A worker connects before its setup runs; the master spawns at once. While a table lock holds the worker's
+    setup (its population query) the spawn must wait: users started then would have no context or strategy."""
+    url = db.engine.url.render_as_string(hide_password=False)
+    external = ExternalWorkers(1, LOOPBACK, free_port(), connect_wait_s=60)
+    run = RunDirectory(tmp_path / "master")
+    options = dataclasses.replace(OPTIONS, workers=1, run_time_s=6)
+    outcome: dict[str, SwarmResult | BaseException] = {}
+
+    def master() -> None:
+        try:
+            outcome["result"] = run_swarm(Environment(url, "url", True, config.redis_url), config, options, run,
+                                          external=external)
+        except BaseException as exc:  # handed to the test's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=master)
+    thread.start()
+    while not (run.path / "locust-0.log").exists() and thread.is_alive():  # the population is ready
+        time.sleep(0.05)
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("BEGIN; LOCK TABLE specialization_progress IN ACCESS EXCLUSIVE MODE")
+        worker = start_worker(tmp_path / "worker", url, LOOPBACK, external.port, None)
+        try:
+            # Its setup waits on the lock, so it has connected to the master (before its setup), which spawns.
+            deadline = time.monotonic() + 60
+            while not _waiting_on_a_lock(db) and time.monotonic() < deadline and worker.proc.poll() is None:
+                time.sleep(0.1)
+            assert _waiting_on_a_lock(db), (worker.home / "stderr").read_text()[-2000:]
+            time.sleep(3)
+            conn.exec_driver_sql("COMMIT")
+            thread.join(timeout=options.run_time_s + 120)
+            worker.proc.wait(timeout=30)
+        finally:
+            if worker.proc.poll() is None:
+                worker.proc.kill()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    result = outcome["result"]
+    assert isinstance(result, SwarmResult)
+    stderr = (worker.home / "stderr").read_text()
+    assert worker.proc.returncode == 0 and "Traceback" not in stderr, stderr[-2000:]
+    assert result.requests > 20 and result.failures == 0 and result.incomplete_workers == {}
+    assert result.ledger_entries == result.requests and result.passed, result.failures_of_gates
+
+
+def _waiting_on_a_lock(db: Database) -> bool:
+    with db.engine.connect() as conn:
+        return bool(conn.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                         "AND query LIKE '%%specialization_progress%%'").scalar())
