@@ -100,7 +100,7 @@ class StepDriver:
 
         self.config = SystemConfig(database_url=self.setup.database_url, redis_url=self.setup.redis_url,
                                    pool_size=max(8, self.setup.max_users + 4), max_overflow=8,
-                                   **limits_from_env(os.environ))
+                                   **limits_from_env(os.environ))  # type: ignore[arg-type]
         self.db = Database.connect(self.config, application_name="plsync-swarm-capacity")
         # Open the users' connections once, before any schedule starts: never inside a step's response times.
         connections = [self.db.engine.connect() for _ in range(self.setup.max_users)]
@@ -131,7 +131,9 @@ class StepDriver:
         try:
             began = time.perf_counter()
             self.runner.start(setup.max_users, spawn_rate=setup.max_users * 1000)
-            self.runner.spawning_greenlet.join()
+            spawning = self.runner.spawning_greenlet
+            assert spawning is not None
+            spawning.join()
             spawned = time.perf_counter()
             load.start()
             gevent.sleep(max(0.0, spawned + step.warmup_s - time.perf_counter()))
