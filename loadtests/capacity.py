@@ -1,9 +1,10 @@
 """Capacity at an SLO: the highest offered rate (open model) at which a strategy holds its latency
 objective with nothing dropped, failed or lost. Pure: the search takes a function that runs one step.
 
-The search (as a person would do it by hand): geometric steps from a start rate until a step fails, then
-bisection between the last passing and the first failing rate, then repeats at the boundary so the figure
-carries its spread (pyperf's rule: unstable when the standard deviation is 10 % of the mean or more).
+The search (as a person would do it by hand): geometric steps from a start rate, up until a step fails or,
+when the start rate already fails, down until one passes (never below a floor); then bisection between the
+last passing and the first failing rate, then repeats at the boundary so the figure carries its spread
+(pyperf's rule: unstable when the standard deviation is 10 % of the mean or more).
 A step fails on the SLO, on dropped slots past 0.1 %, on errors, or on lost XP or desynced pairs (not for
 legacy: measured, not gated). A step that fails because the generator itself fell behind its schedule is
 *invalid*: neither a pass nor a failure, and the search stops there.
@@ -106,10 +107,12 @@ class SearchPlan:
     max_per_s: float = 3200.0
     bisections: int = 2
     repeats: int = 3  # runs at the boundary, the first included
+    #: The floor: when the start rate fails the search steps down, never below this rate.
+    min_per_s: float = 5.0
 
     def __post_init__(self) -> None:
-        if not (self.start_per_s > 0 and self.growth > 1 and self.max_per_s >= self.start_per_s):
-            raise ConfigurationError("capacity steps need a positive start rate, growth > 1, max >= start")
+        if not (0 < self.min_per_s <= self.start_per_s <= self.max_per_s and self.growth > 1):
+            raise ConfigurationError("capacity steps need positive rates with min <= start <= max, and growth > 1")
         if self.bisections < 0 or self.repeats < 1:
             raise ConfigurationError("bisections >= 0 and repeats >= 1")
 
@@ -143,14 +146,22 @@ def search(strategy: str, slo: Slo, plan: SearchPlan, run_step: Callable[[float,
     first_fail: float | None = None
     generator_limited = False
     rate = plan.start_per_s
-    while rate <= plan.max_per_s * (1 + 1e-9):
+    # Up while steps pass; down (a system slower than the start rate) while they fail; stop at the first change.
+    while plan.min_per_s * (1 - 1e-9) <= rate <= plan.max_per_s * (1 + 1e-9):
         verdict = step(rate).verdict
+        if verdict == "invalid":
+            generator_limited = True
+            break
         if verdict == "pass":
-            last_pass, rate = rate, rate * plan.growth
-            continue
-        generator_limited = verdict == "invalid"
-        first_fail = rate if verdict == "fail" else None
-        break
+            last_pass = rate
+            if first_fail is not None:
+                break
+            rate *= plan.growth
+        else:
+            first_fail = rate
+            if last_pass is not None:
+                break
+            rate = round(rate / plan.growth, 1)
     for _ in range(plan.bisections):
         if last_pass is None or first_fail is None or first_fail / last_pass < 1.1:
             break

@@ -114,7 +114,7 @@ class SwarmContext:
             self.history.write(record)
 
 
-def _population(database_url: str, specialization: str) -> tuple[list[int], int]:
+def population_of(database_url: str, specialization: str) -> tuple[list[int], int]:
     engine = create_engine(parse_database_url(database_url))
     try:
         with engine.connect() as conn:
@@ -152,7 +152,7 @@ def build_context(environment: Environment, transport: str = "direct") -> SwarmC
     opts = environment.parsed_options
     if not opts.plsync_database_url:
         raise SystemExit("plsync: set PLSYNC_DATABASE_URL or --plsync-database-url (e.g. from `plsync db up`)")
-    students, staff = _population(opts.plsync_database_url, opts.plsync_specialization)
+    students, staff = population_of(opts.plsync_database_url, opts.plsync_specialization)
     worker = _is_worker(environment)
     ledger: LedgerWriter = _Pending() if worker else LedgerSink(Path(opts.plsync_ledger_dir))
     history = None if worker else HistorySink(Path(opts.plsync_ledger_dir))
@@ -168,7 +168,7 @@ def adopt_master_options(ctx: SwarmContext, environment: Environment, own_ledger
     just replaced this worker's), the database this worker was started with."""
     opts = environment.parsed_options
     if opts.plsync_specialization != ctx.specialization:
-        ctx.students, ctx.staff_id = _population(ctx.database_url, opts.plsync_specialization)
+        ctx.students, ctx.staff_id = population_of(ctx.database_url, opts.plsync_specialization)
         ctx.specialization = opts.plsync_specialization
     ctx.workload = workload_named(opts.plsync_workload, opts.plsync_hot_students)
     ctx.read_modes, ctx.strategy = _read_modes(transport, opts.plsync_read_modes), opts.plsync_strategy

@@ -29,7 +29,7 @@ from loadtests.shapes import StagesShape  # noqa: E402, F401  (Locust picks the 
 from plsync.limits import limits_from_env  # noqa: E402
 from system.config import SystemConfig  # noqa: E402
 from system.db import Database  # noqa: E402
-from system.strategies import StrategyContext, create_strategy, strategy_class  # noqa: E402
+from system.strategies import Strategy, StrategyContext, create_strategy, strategy_class  # noqa: E402
 
 HOLDER: dict[str, Any] = {}
 register_lifecycle(HOLDER)
@@ -48,7 +48,7 @@ def open_strategy(environment: Environment, **_kw: Any) -> None:
     config = SystemConfig(database_url=ctx.database_url, redis_url=ctx.redis_url,
                           pool_size=pool, max_overflow=8, **limits_from_env(os.environ))
     db = Database.connect(config, application_name=f"plsync-swarm-{opts.plsync_strategy}")
-    HOLDER["strategy"] = create_strategy(opts.plsync_strategy, StrategyContext(db=db, config=config))
+    use_strategy(opts.plsync_strategy, db, config)
     HOLDER["db"] = db
     HOLDER["warm"] = False
     _warm_for_open_model(opts)
@@ -64,6 +64,16 @@ def _warm_for_open_model(opts: Any) -> None:
     for connection in connections:
         connection.close()
     HOLDER["warm"] = True
+
+
+def use_strategy(name: str, db: Database, config: SystemConfig) -> Strategy:
+    """The users spawned from now on run ``name`` (loadtests/step_driver.py switches strategies in one process):
+    the previous strategy is closed; the database, and its pool of warm connections, are the caller's and kept."""
+    previous = HOLDER.pop("strategy", None)
+    if previous is not None:
+        previous.close()
+    HOLDER["strategy"] = strategy = create_strategy(name, StrategyContext(db=db, config=config))
+    return strategy
 
 
 @events.quitting.add_listener

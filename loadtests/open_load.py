@@ -23,9 +23,9 @@ from loadtests.arrivals import ArrivalPlan
 from loadtests.histograms import LatencyHistogram
 
 HISTOGRAMS = ("response", "service", "lag", "dispatch")
-#: How long an idle user waits for a slot before giving Locust a chance to stop it: each wake-up is a pass
-#: through Locust's task loop, so idle users wake rarely; stopping waits at most this long for them.
-TAKE_TIMEOUT_S = 1.0
+#: How long an idle user waits for a slot before it passes through Locust's task loop again: each wake-up
+#: costs CPU, so idle users wake rarely. Stopping does not wait for it: ``stop`` wakes every idle user.
+TAKE_TIMEOUT_S = 10.0
 
 
 class OpenLoad:
@@ -34,7 +34,8 @@ class OpenLoad:
         self.histograms = {name: LatencyHistogram() for name in HISTOGRAMS}
         self.counts = {"scheduled": 0, "started": 0, "completed": 0, "dropped_late": 0, "unstarted_at_end": 0,
                        "warmup": 0}
-        self._queue: Queue[tuple[float, bool]] = Queue()
+        self._queue: Queue[tuple[float, bool] | None] = Queue()
+        self._closed = False
         self._in_flight = 0
         self._greenlet: gevent.Greenlet | None = None
         self._t0: float | None = None
@@ -64,24 +65,35 @@ class OpenLoad:
     def stop(self) -> None:
         """No more slots: called when Locust starts stopping, before the users finish their requests. The
         slots still queued are accounted for: those already past the late limit are dropped (they would have
-        been), the rest were cut off by the end of the run."""
+        been), the rest were cut off by the end of the run. Every idle user is woken, so the run ends at once
+        instead of when the last idle user's wait times out."""
         if self._greenlet is None or self._elapsed_s is not None:
             return
         self._greenlet.kill(block=True)
         now = time.perf_counter()
         self._elapsed_s = max(0.0, now - (self._t0 or now))
+        self._closed = True
         while not self._queue.empty():
-            intended, steady = self._queue.get_nowait()
-            if steady:
-                self.counts["dropped_late" if now - intended > self.plan.late_limit_s else "unstarted_at_end"] += 1
+            slot = self._queue.get_nowait()
+            if slot is not None and slot[1]:
+                self.counts["dropped_late" if now - slot[0] > self.plan.late_limit_s else "unstarted_at_end"] += 1
+        for _ in range(self.plan.max_users):  # one wake-up per user that may be waiting
+            self._queue.put(None)
 
     # -- the users -------------------------------------------------------------------------------------
     def serve(self, call: Callable[[], Any]) -> None:
-        """Take one slot (or return after a short wait so Locust can stop an idle user) and send it."""
+        """Take one slot and send it; return without one after a long idle wait, or at once when stopped (so
+        Locust can stop the user)."""
+        if self._closed:
+            gevent.sleep(0.01)  # stopped: Locust marks the user as stopping in a moment; do not spin meanwhile
+            return
         try:
-            intended, steady = self._queue.get(timeout=TAKE_TIMEOUT_S)
+            slot = self._queue.get(timeout=TAKE_TIMEOUT_S)
         except Empty:
             return
+        if slot is None:
+            return
+        intended, steady = slot
         began = time.perf_counter()
         lag = began - intended
         if lag > self.plan.late_limit_s:

@@ -1,24 +1,32 @@
-"""Run the capacity search (loadtests/capacity.py) with real open-model swarms, one Locust run per step.
+"""Run the capacity search (loadtests/capacity.py) with real open-model steps, all in one long-lived Locust
+process (loadtests/step_driver.py; the HTTP transport: one per strategy, as the API serves one).
 
-Every step is a whole ``run_swarm``: a fresh population, the arrival schedule at the step's rate, the
-ledgers and the invariant checker, so each step's verdict includes what it lost. The first seconds of
-each step's schedule are its warm-up (sent, left out of the figures).
+Each strategy first runs a short unjudged warm-up step (its code paths, the pool, the database's caches),
+then the search's steps. Every step is judged by its ledger and the invariant checker against the XP read
+just before it (plsync/capacity_steps.py); the first seconds of each step's schedule are its warm-up window
+(sent, left out of the figures).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from typing import Any
 
+from fixtures import children
 from fixtures.provision import Environment
 from loadtests.arrivals import ArrivalPlan
-from loadtests.capacity import SearchPlan, Slo, StepResult, StrategyCapacity, judge, search
+from loadtests.capacity import SearchPlan, Slo, StepResult, StrategyCapacity, search
+from plsync.capacity_steps import Population, StepDriverProcess, StepOrder, run_step, step_result, timed
 from plsync.records.capacity import CapacityRecord
 from plsync.records.files import CAPACITY
 from plsync.rundir import RunDirectory, to_jsonable
-from plsync.swarm import SwarmOptions, SwarmResult, run_swarm
+from plsync.swarm import start_api
 from system.config import SystemConfig
+from system.db import Database
 from system.errors import ConfigurationError
+from system.strategies import strategy_class
 
 
 @dataclass(frozen=True)
@@ -36,75 +44,100 @@ class CapacityOptions:
     search: SearchPlan = field(default_factory=SearchPlan)
     #: The strategy whose capacity decides (readiness); the others are findings.
     shipping: str = "coupled"
+    #: Each strategy's unjudged warm-up step, at the search's start rate (0: none).
+    warmup_step_s: float = 3.0
 
     def __post_init__(self) -> None:
         if not self.strategies:
             raise ConfigurationError("name at least one strategy")
-        if self.warmup_s >= self.step_s:
+        if not 0 <= self.warmup_s < self.step_s:
             raise ConfigurationError("each step must last longer than its warm-up")
-        for strategy in self.strategies:  # every step's swarm is valid before the first one starts
-            self.swarm(strategy, self.search.start_per_s, 0)
+        if self.transport not in ("direct", "http"):
+            raise ConfigurationError(f"unknown transport {self.transport!r} (direct or http)")
+        if not 1 <= self.max_users <= 250:
+            raise ConfigurationError("the pool of users must be 1 to 250 (the server's connections)")
+        if self.students < 1 or self.warmup_step_s < 0:
+            raise ConfigurationError("students must be positive and the warm-up step not negative")
+        for strategy in self.strategies:
+            strategy_class(strategy)
+        self.plan(self.search.start_per_s, 0)  # every step's schedule is valid before the first one starts
 
-    def swarm(self, strategy: str, rate: float, repeat: int) -> SwarmOptions:
-        plan = ArrivalPlan(rate, self.arrivals, self.max_users, self.late_limit_s, seed=42 + repeat,
+    def plan(self, rate: float, repeat: int) -> ArrivalPlan:
+        return ArrivalPlan(rate, self.arrivals, self.max_users, self.late_limit_s, seed=42 + repeat,
                            warmup_s=self.warmup_s)
-        return SwarmOptions(strategy=strategy, workload=self.workload, users=self.max_users,
-                            spawn_rate=self.max_users, run_time_s=self.step_s, transport=self.transport,
-                            students=self.students, open_model=plan)
+
+    def order(self, step_id: int, directory: str, strategy: str, rate: float, repeat: int,
+              run_time_s: float | None = None) -> StepOrder:
+        plan = self.plan(rate, repeat)
+        return StepOrder(step_id, directory, strategy, rate, run_time_s or self.step_s,
+                         0.0 if run_time_s else plan.warmup_s, plan.arrivals, plan.late_limit_s, plan.seed)
 
 
-def step_result(options: CapacityOptions, strategy: str, rate: float, repeat: int, result: SwarmResult,
-                run_dir: str) -> StepResult:
-    latency = result.latency
-    response = latency.response_time if latency else None
-    dispatch = latency.dispatch_lag if latency else None
-    lag = latency.schedule_lag if latency else None
-    slots = latency.slots if latency else None
-    label = options.slo.label
-    slo_ms = response.get(label) if response else None
-    dispatch_ms = dispatch.get(label) if dispatch else None
-    dropped = slots.dropped_ratio if slots else 1.0
-    failures = result.failures + (latency.failures if latency else 0)
-    violations = result.invariant_violations
-    verdict, reasons = judge(options.slo, slo_ms=slo_ms, dispatch_lag_slo_ms=dispatch_ms, dropped_ratio=dropped,
-                             failures=failures, lost_xp=result.lost_xp, desynced_pairs=result.desynced_pairs,
-                             gated=strategy != "legacy")
-    if latency is None or not latency.complete:
-        verdict, reasons = "invalid", [*reasons, "histograms missing from a Locust process"]
-    locust = result.cpu.group("locust") if result.cpu else None
-    return StepResult(
-        rate, latency.achieved_rate_per_s or 0.0 if latency else 0.0, response.get("p50") if response else None,
-        response.get("p99") if response else None, slo_ms,
-        latency.service_time.get("p99") if latency else None, lag.get("p99") if lag else None, dispatch_ms,
-        dropped, failures, result.lost_xp, result.desynced_pairs, violations,
-        locust.cpu_us if locust else None, verdict, reasons, repeat, run_dir)
+def _driver_setup(env: Environment, options: CapacityOptions, host: str | None = None,
+                  secret: str | None = None) -> dict[str, Any]:
+    return {"transport": options.transport, "database_url": env.database_url, "max_users": options.max_users,
+            "workload": options.workload, "redis_url": env.redis_url, "host": host, "api_secret": secret}
 
 
 def run_capacity(env: Environment, config: SystemConfig, options: CapacityOptions, run: RunDirectory, *,
                  say: Callable[[str], None] = print) -> CapacityRecord:
+    say = timed(say)
     results: list[StrategyCapacity] = []
-    for strategy in options.strategies:
-        counter = [0]
-
-        def one_step(rate: float, repeat: int, strategy: str = strategy, counter: list[int] = counter) -> StepResult:
-            counter[0] += 1
-            name = f"step-{counter[0]:02d}-{rate:g}per_s{f'-r{repeat}' if repeat else ''}"
-            sub = RunDirectory(run.path / strategy / name)
-            swarm = run_swarm(env, config, options.swarm(strategy, rate, repeat), sub)
-            step = step_result(options, strategy, rate, repeat, swarm, str(sub.path.relative_to(run.path)))
-            say(f"{strategy} {rate:g}/s{f' (repeat {repeat})' if repeat else ''}: {step.verdict}, "
-                f"p50 {_ms(step.p50_ms)} p99 {_ms(step.p99_ms)} (open model, response time), achieved "
-                f"{step.achieved_per_s:.1f}/s{'; ' + '; '.join(step.reasons) if step.reasons else ''}")
-            return step
-
-        results.append(search(strategy, options.slo, options.search, one_step))
+    admin = Database.connect(config, application_name="plsync-harness", pre_ping=True)
+    seen = [0]  # the population generation the current driver last read
+    try:
+        population = Population(admin, options.students)
+        population.rebuild()
+        with ExitStack() as shared:
+            driver: StepDriverProcess | None = None
+            for strategy in options.strategies:
+                with ExitStack() as own:
+                    if options.transport == "http":  # the API serves one strategy: an API and a driver each
+                        api, host = start_api(env, strategy, run.path / f"api-{strategy}.log", config.api_secret)
+                        own.callback(children.stop, api)
+                        driver = own.enter_context(StepDriverProcess(
+                            _driver_setup(env, options, host, config.api_secret),
+                            run.path / f"generator-{strategy}.log"))
+                        seen[0] = population.generation
+                    elif driver is None:
+                        driver = shared.enter_context(StepDriverProcess(_driver_setup(env, options),
+                                                                        run.path / "generator.log"))
+                        seen[0] = population.generation
+                    results.append(_search(driver, population, seen, options, strategy, run, say))
+    finally:
+        admin.dispose()
     document = {"model": "open", "slo": str(options.slo), "slo_label": options.slo.label,
                 "slo_limit_ms": options.slo.limit_ms, "workload": options.workload, "transport": options.transport,
                 "max_users": options.max_users, "step_s": options.step_s, "warmup_s": options.warmup_s,
+                "warmup_step_s": options.warmup_step_s, "min_per_s": options.search.min_per_s,
                 "arrivals": options.arrivals, "shipping": options.shipping, "strategies": results}
     record = CAPACITY.record.model_validate(to_jsonable(document))
     run.write_record(CAPACITY, record)
     return record
+
+
+def _search(driver: StepDriverProcess, population: Population, seen: list[int], options: CapacityOptions,
+            strategy: str, run: RunDirectory, say: Callable[[str], None]) -> StrategyCapacity:
+    counter = [0]
+    if options.warmup_step_s:
+        warm = run.path / strategy / "warmup"
+        run_step(driver, population, options.order(0, str(warm), strategy, options.search.start_per_s, 0,
+                                                   run_time_s=options.warmup_step_s), seen_generation=seen)
+        say(f"{strategy}: warmed up ({options.warmup_step_s:g}s at {options.search.start_per_s:g}/s, not judged)")
+
+    def one_step(rate: float, repeat: int) -> StepResult:
+        counter[0] += 1
+        name = f"step-{counter[0]:02d}-{rate:g}per_s{f'-r{repeat}' if repeat else ''}"
+        directory = run.path / strategy / name
+        done = run_step(driver, population, options.order(counter[0], str(directory), strategy, rate, repeat),
+                        seen_generation=seen)
+        step = step_result(options.slo, strategy, rate, repeat, done, str(directory.relative_to(run.path)))
+        say(f"{strategy} {rate:g}/s{f' (repeat {repeat})' if repeat else ''}: {step.verdict}, "
+            f"p50 {_ms(step.p50_ms)} p99 {_ms(step.p99_ms)} (open model, response time), achieved "
+            f"{step.achieved_per_s:.1f}/s{'; ' + '; '.join(step.reasons) if step.reasons else ''}")
+        return step
+
+    return search(strategy, options.slo, options.search, one_step)
 
 
 def _ms(value: float | None) -> str:

@@ -52,11 +52,14 @@ class Profile:
     #: Runs left out of the memory regression while caches fill.
     soak_warmup_runs: int = 6
     #: Capacity at SLO (open model): the strategies searched (empty: every strategy of the run; the shipping
-    #: one always), each step's run time, the geometric search's start, growth cap and bisections, the runs at
-    #: the boundary, and the pool of users.
+    #: one always), each step's run time and its warm-up window (left out of its figures), the geometric
+    #: search's start, its floor when the start fails and its cap, the bisections, the runs at the boundary,
+    #: and the pool of users.
     capacity_strategies: tuple[str, ...] = ()
-    capacity_step_s: int = 6
-    capacity_start_per_s: float = 10.0
+    capacity_step_s: int = 5
+    capacity_warmup_s: float = 1.0
+    capacity_start_per_s: float = 40.0
+    capacity_min_per_s: float = 5.0
     capacity_max_per_s: float = 1600.0
     capacity_bisections: int = 2
     capacity_repeats: int = 2
@@ -83,8 +86,11 @@ class Profile:
         if self.soak_hours <= 0 or self.soak_clock not in ("real", "virtual"):
             raise ConfigurationError(f"profile {self.name}: soak_hours must be positive and soak_clock real or "
                                      f"virtual (got {self.soak_hours}, {self.soak_clock!r})")
-        if not 0 < self.capacity_start_per_s <= self.capacity_max_per_s or self.capacity_required_per_s <= 0:
-            raise ConfigurationError(f"profile {self.name}: capacity rates must be positive, start <= max")
+        if not (0 < self.capacity_min_per_s <= self.capacity_start_per_s <= self.capacity_max_per_s
+                and self.capacity_required_per_s > 0):
+            raise ConfigurationError(f"profile {self.name}: capacity rates must be positive, min <= start <= max")
+        if not 0 <= self.capacity_warmup_s < self.capacity_step_s:
+            raise ConfigurationError(f"profile {self.name}: each capacity step must last longer than its warm-up")
         if self.capacity_required_per_s > self.capacity_max_per_s:
             raise ConfigurationError(f"profile {self.name}: the required rate ({self.capacity_required_per_s:g}/s) "
                                      f"is above the capacity search's maximum ({self.capacity_max_per_s:g}/s)")
@@ -109,23 +115,21 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
             bench_scale=(200, 500),
             soak_hours=3, soak_users=500, soak_load_ops=12, soak_faults=10, soak_warmup_runs=6,
             capacity_strategies=("coupled", "serializable"), capacity_step_s=4, capacity_start_per_s=20,
-            capacity_max_per_s=40, capacity_bisections=1, capacity_repeats=1, capacity_users=16,
+            capacity_min_per_s=10, capacity_max_per_s=40, capacity_bisections=1, capacity_repeats=1,
+            capacity_users=16,
             # A smoke run proves the stage and its gates work end to end; its objective is sized for a busy CI box.
             capacity_required_per_s=20, capacity_slo="p99<=200ms"),
     Profile("standard", "the default: every stage at the sizes CI can afford", latency_ops=1000, threads=16,
             ops_per_thread=50, users=10_000, swarm_users=32, swarm_seconds=10, swarm_students=200,
             skip_scenario_tags=(), soak_hours=24, soak_users=2000, soak_load_ops=16, soak_faults=20,
-            soak_warmup_runs=12,
-            # A strategy's search takes about 106 s here (each step starts Locust anew): the shipping design and
-            # the one that serialises by retries, not every strategy (the full profile searches them all).
-            capacity_strategies=("coupled", "serializable")),
+            soak_warmup_runs=12),
     Profile("full", "the spec's headline scale: 10k users, 64-user hot-spot swarms for 60 s, every scenario, "
                     "the 24 h soak on a real clock compressed 300x",
             latency_ops=5000, threads=16, ops_per_thread=100, users=10_000, swarm_users=64, swarm_seconds=60,
             swarm_students=1000, skip_scenario_tags=(), bench_rounds=50, bench_heavy_rounds=10, bench_slow=True,
             soak_hours=24, soak_clock="real", soak_users=10_000, soak_load_ops=40, soak_load_threads=4,
-            soak_faults=20, soak_warmup_runs=12, capacity_step_s=10, capacity_max_per_s=3200, capacity_bisections=3,
-            capacity_repeats=3),
+            soak_faults=20, soak_warmup_runs=12, capacity_step_s=10, capacity_warmup_s=2, capacity_max_per_s=3200,
+            capacity_bisections=3, capacity_repeats=3),
 )}
 
 

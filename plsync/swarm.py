@@ -26,10 +26,9 @@ from sqlalchemy import text
 
 from fixtures import children
 from fixtures.errors import ProvisioningError
-from fixtures.population import add_students, add_users
+from fixtures.population import fresh_population, xp_baseline
 from fixtures.ports import LOOPBACK, free_port
 from fixtures.provision import Environment
-from fixtures.reset import truncate_data
 from loadtests.arrivals import ArrivalPlan
 from loadtests.cpu_accounting import CpuAccount, CpuSampler, steady_account
 from loadtests.history import HistoryPoint, read_history
@@ -196,12 +195,9 @@ class OpenTransactionSampler:
 def prepare_population(db: Database, options: SwarmOptions, seed: int) -> dict[tuple[int, str], int]:
     """Fresh students (ids from 1) and one admin; returns the XP baseline of every pair."""
     with db.transaction() as session:
-        truncate_data(session)
-        add_students(session, options.students, seed=seed, specializations=(options.specialization,))
-        add_users(session, 1, seed=seed, role="admin")
+        fresh_population(session, options.students, options.specialization, seed)
     with db.transaction() as session:
-        rows = session.execute(text("SELECT student_id, specialization_id, total_xp FROM specialization_progress"))
-        return {(r[0], r[1]): r[2] for r in rows}
+        return xp_baseline(session)
 
 
 def _swarm_env(env: Environment, options: SwarmOptions, run: RunDirectory, secret: str) -> dict[str, str]:

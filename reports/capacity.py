@@ -60,10 +60,12 @@ def steps_table(document: CapacityRecord, entry: StrategyCapacityRecord) -> Tabl
 def capacity_markdown(document: CapacityRecord) -> list[str]:
     """The capacity section of report.md: one row per strategy (the shipping one first), then the findings."""
     gated = gated_strategies(document)
+    warm = f", each strategy after an unjudged {document.warmup_step_s:g}s warm-up step" if document.warmup_step_s \
+        else ""
     lines = [f"Open model ({document.arrivals} arrivals, {document.workload} workload, {document.transport}, at most "
              f"{document.max_users} users, {document.step_s}s steps with {document.warmup_s:g}s of warm-up left "
-             f"out); latencies are response times from each request's intended start, {document.slo_label} from "
-             f"HdrHistograms. The shipping strategy (`{document.shipping}`) is gated"
+             f"out{warm}); latencies are response times from each request's intended start, {document.slo_label} "
+             f"from HdrHistograms. The shipping strategy (`{document.shipping}`) is gated"
              + (f", and with it {', '.join(s for s in gated if s != document.shipping)}" if len(gated) > 1 else "")
              + (f" against {document.required_per_s:g}/s" if document.required_per_s is not None else "")
              + "; the others are findings, shown beside the verdict and never deciding it.", "",

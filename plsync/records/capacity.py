@@ -59,7 +59,11 @@ class CapacityRecord(Record):
     transport: str
     max_users: int
     step_s: int
+    #: Each step's warm-up window (left out of its figures), and each strategy's unjudged warm-up step.
     warmup_s: float
+    warmup_step_s: float = 0.0
+    #: The floor of the search's step down (a start rate that fails steps down, never below it).
+    min_per_s: float | None = None
     arrivals: str
     #: The strategy whose gates decide the readiness verdict; the others are findings.
     shipping: str
@@ -115,3 +119,26 @@ class HistogramsRecord(Record):
     plan: dict[str, float | int | str | None] | None
     expected_processes: int
     processes: list[ProcessHistogramsRecord]
+
+
+class GeneratorStepRecord(Record):
+    """``generator_step.json``, in each capacity step's directory: what the generator (the long-lived Locust
+    process of loadtests/step_driver.py) did in the step, beside its ledger and histograms."""
+
+    strategy: str
+    transport: str
+    offered_per_s: float
+    run_time_s: float
+    warmup_s: float
+    #: Locust's count of the step's requests and failures, warm-up included, and its errors, one line each.
+    requests: int
+    failures: int
+    errors: list[str] = Field(default_factory=list)
+    #: The generator's own CPU over the steady window (after the warm-up), and per request completed in it.
+    steady_requests: int
+    cpu_s: float
+    cpu_us_per_request: float | None
+    #: Seconds to spawn the pool, to stop it (requests in flight finish), and the whole step.
+    spawn_s: float
+    stop_s: float
+    wall_s: float

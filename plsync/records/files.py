@@ -12,7 +12,7 @@ from typing import Any
 
 from plsync.records.base import RunFile, Upgrade
 from plsync.records.benchmarks import BenchmarkRecord, BenchmarkSuiteRecord, ScaleFitRecord
-from plsync.records.capacity import CapacityGateRecord, CapacityRecord, HistogramsRecord
+from plsync.records.capacity import CapacityGateRecord, CapacityRecord, GeneratorStepRecord, HistogramsRecord
 from plsync.records.reads import ReadsRecord, SwarmReadsRecord
 from plsync.records.recovery import OrphansRecord, RecoveryStressRecord
 from plsync.records.run import EnvironmentRecord, MigrateRecord, VerdictRecord
@@ -93,11 +93,13 @@ CAPACITY = RunFile("capacity", CapacityRecord)
 CAPACITY_GATES = RunFile("capacity_gates", CapacityGateRecord, many=True)
 #: A swarm's encoded HdrHistograms, per Locust process (written by Locust itself: loadtests/latency_recording.py).
 HISTOGRAMS = RunFile("histograms", HistogramsRecord)
+#: What the capacity search's generator did in one step (its CPU, requests, errors), in the step's directory.
+GENERATOR_STEP = RunFile("generator_step", GeneratorStepRecord)
 
 RUN_FILES: dict[str, RunFile[Any]] = {f.name: f for f in (
     ENVIRONMENT, MIGRATE, LATENCY, CONCURRENCY, RECOVERY_STRESS, ORPHANS, SWARMS, SWARM, BASELINES, SWARM_READS,
     READS, READS_SYSTEM, LEDGER_STREAM, MATRIX, BENCHMARKS, BENCHMARK_SCALE, BENCHMARK_SUITE, SOAK, SOAK_PHASES,
-    VERDICT, CAPACITY, CAPACITY_GATES, HISTOGRAMS)}
+    VERDICT, CAPACITY, CAPACITY_GATES, HISTOGRAMS, GENERATOR_STEP)}
 
 
 def run_file(name: str) -> RunFile[Any]:

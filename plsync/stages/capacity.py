@@ -22,6 +22,11 @@ from plsync.stages.base import Stage, StageContext
 from reports.findings import capacity_findings
 
 
+def profile_search(profile: Profile) -> SearchPlan:
+    return SearchPlan(profile.capacity_start_per_s, 2.0, profile.capacity_max_per_s, profile.capacity_bisections,
+                      profile.capacity_repeats, profile.capacity_min_per_s)
+
+
 def chosen_strategies(profile: Profile, strategies: list[str]) -> tuple[str, ...]:
     """The shipping strategy first, then the profile's choice among the run's strategies; with every strategy
     gated, every strategy of the run (legacy only if the profile chose it: it is never gated)."""
@@ -63,10 +68,9 @@ def run(ctx: StageContext) -> None:
     profile = ctx.profile
     options = CapacityOptions(
         chosen_strategies(profile, ctx.strategies), Slo.parse(profile.capacity_slo), "hotspot",
-        max_users=profile.capacity_users, step_s=profile.capacity_step_s,
-        warmup_s=min(2.0, profile.capacity_step_s / 4), students=max(100, profile.swarm_students),
-        search=SearchPlan(profile.capacity_start_per_s, 2.0, profile.capacity_max_per_s, profile.capacity_bisections,
-                          profile.capacity_repeats), shipping=profile.shipping_strategy)
+        max_users=profile.capacity_users, step_s=profile.capacity_step_s, warmup_s=profile.capacity_warmup_s,
+        students=max(100, profile.swarm_students), search=profile_search(profile),
+        shipping=profile.shipping_strategy)
     ctx.say(f"capacity: {', '.join(options.strategies)} at {options.slo} (open model, hot spot), "
             f"{options.step_s}s steps from {options.search.start_per_s:g}/s; {options.shipping} ships")
     document = run_capacity(ctx.env, ctx.config, options, RunDirectory(ctx.run.path / "capacity"), say=ctx.say)

@@ -75,8 +75,22 @@ def test_a_noisy_boundary_is_unstable_and_a_failing_first_step_has_no_capacity()
     result = search("s", SLO, SearchPlan(start_per_s=100, max_per_s=400, bisections=0, repeats=3), noisy)  # type: ignore[arg-type]
     assert result.capacity_per_s == 200 and result.spread is not None and result.spread > 0.1 and result.unstable
     _, slow = _modelled(knee=5)
-    none = search("s", SLO, SearchPlan(start_per_s=10), slow)  # type: ignore[arg-type]
+    none = search("s", SLO, SearchPlan(start_per_s=10, min_per_s=10), slow)  # type: ignore[arg-type]
     assert none.capacity_per_s is None and none.first_fail_per_s == 10 and len(none.steps) == 1
+
+
+def test_a_failing_start_steps_down_to_a_pass_then_bisects_and_stops_at_the_floor() -> None:
+    offered, run_step = _modelled(knee=12)
+    result = search("s", SLO, SearchPlan(start_per_s=40, growth=2, min_per_s=5, bisections=1, repeats=2),
+                    run_step)  # type: ignore[arg-type]
+    # 40 and 20 fail, 10 passes; bisect sqrt(10*20)=14.1 fails; the boundary (10/s) once more.
+    assert offered == [40, 20, 10, 14.1, 10]
+    assert result.capacity_per_s == 10 and result.first_fail_per_s == 14.1 and result.boundary_passes == 2
+    offered, too_slow = _modelled(knee=3)
+    floor = search("s", SLO, SearchPlan(start_per_s=40, growth=2, min_per_s=5), too_slow)  # type: ignore[arg-type]
+    assert offered == [40, 20, 10, 5] and floor.capacity_per_s is None and floor.first_fail_per_s == 5
+    with pytest.raises(ConfigurationError):
+        SearchPlan(start_per_s=40, min_per_s=50)
 
 
 def test_the_search_stops_at_the_maximum_rate() -> None:

@@ -19,6 +19,8 @@ from tests.cli import plsync
 @pytest.mark.parametrize("args", [
     ("capacity", "--slo", "p98<=50ms"), ("capacity", "--slo", "p99<=fast"), ("capacity", "--start-rate", "0"),
     ("capacity", "--start-rate", "-5/s"), ("capacity", "--max-users", "400"), ("capacity", "--workload", "mixed"),
+    ("capacity", "--min-rate", "0"), ("capacity", "--min-rate", "80/s"), ("capacity", "--warmup", "5"),
+    ("capacity", "--profile", "huge"), ("capacity", "--strategy", "all", "--strategy", "optimistic"),
     ("swarm", "--rate", "0/s"), ("swarm", "--rate", "lots"), ("swarm", "--rate", "100/s", "--max-users", "400"),
     ("swarm", "--rate", "100/s", "--arrivals", "bursty")])
 def test_bad_input_is_one_line_and_exit_2(args: tuple[str, ...], tmp_path: Path) -> None:

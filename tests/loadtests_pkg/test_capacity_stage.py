@@ -9,7 +9,7 @@ from pathlib import Path
 from plsync.gates import FAIL, NOT_MEASURED, PASS, check_gates
 from plsync.profiles import profile_named
 from plsync.records.capacity import CapacityGateRecord, CapacityRecord, CapacityStepRecord, StrategyCapacityRecord
-from plsync.stages.capacity import STAGE, chosen_strategies, gate_rows
+from plsync.stages.capacity import STAGE, chosen_strategies, gate_rows, profile_search
 
 
 def _step(rate: float, p99: float | None = None, *, lost: int = 0) -> CapacityStepRecord:
@@ -62,6 +62,21 @@ def test_gating_every_strategy_and_a_capacity_below_the_first_step() -> None:
     assert statuses[("lost XP over every capacity step", "serializable")] == FAIL
     # The generator fell behind before any step passed: not measured, never a pass.
     assert statuses[("capacity at SLO >= required rate", "advisory")] == NOT_MEASURED
+
+
+def test_the_profiles_size_the_search_and_refuse_a_floor_above_the_start_or_a_warmup_as_long_as_a_step() -> None:
+    import pytest
+
+    from system.errors import ConfigurationError
+
+    standard = profile_named("standard")
+    plan = profile_search(standard)
+    assert (plan.start_per_s, plan.min_per_s, plan.bisections, plan.repeats) == (40, 5, 2, 2)
+    assert standard.capacity_strategies == () and (standard.capacity_step_s, standard.capacity_warmup_s) == (5, 1)
+    with pytest.raises(ConfigurationError, match="min <= start"):
+        replace(standard, capacity_min_per_s=80)
+    with pytest.raises(ConfigurationError, match="warm-up"):
+        replace(standard, capacity_warmup_s=5)
 
 
 def test_the_shipping_strategy_is_always_searched() -> None:
