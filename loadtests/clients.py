@@ -211,6 +211,9 @@ class HttpClient:
 
     def __init__(self, session: Any, ctx: Recorder, token: Callable[[], str]) -> None:
         self.session, self.ctx, self.token = session, ctx, token  # a callable: tokens expire, long runs renew
+        #: The last request's (status, error field of its body): 0 when no reply came (an overload run counts
+        #: every reply by it: loadtests/intervals.py).
+        self.last_reply: tuple[int, str | None] = (0, None)
 
     def _call(self, method: str, path: str, name: str, user_id: int, xp: int, body: dict[str, Any] | None = None,
               *, wrote: type | None = None) -> tuple[Outcome, Any]:
@@ -224,10 +227,13 @@ class HttpClient:
         if body is not None:
             kwargs["json"] = body
         reply: Any = None
+        self.last_reply = (0, None)
         try:
             with getattr(self.session, method)(path, **kwargs) as response:
                 status = response.status_code or 0
-                outcome = outcome_of_status(status, error_kind(response.text) if status == 503 else None)
+                kind = error_kind(response.text) if status == 503 else None
+                self.last_reply = (status, kind)
+                outcome = outcome_of_status(status, kind)
                 error = None
                 if outcome is not Outcome.OK:
                     error = f"HTTP {response.status_code}: {(response.text or '')[:200]}"
