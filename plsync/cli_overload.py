@@ -34,7 +34,7 @@ def run_overload_cmd(system: OpenSystem, run: RunDirectory, *, strategy: str, wo
     from loadtests.arrivals import parse_rate
     from plsync.errors import RunFailedError
     from plsync.overload import OverloadOptions, run_overload
-    from reports.overload import headline, phases_table
+    from reports.overload import headline, overload_table
 
     options = OverloadOptions(strategy=strategy, workload=workload, factor=factor, overload_s=overload_s,
                               phase_s=phase_s, capacity_per_s=parse_rate(capacity) if capacity else None,
@@ -44,7 +44,7 @@ def run_overload_cmd(system: OpenSystem, run: RunDirectory, *, strategy: str, wo
     if as_json:
         emit_json(record.model_dump(mode="json"))
     else:
-        out.print(phases_table(record))
+        out.print(overload_table(record))
         for line in headline(record):
             say(line)
         say(f"results: {run.path}")

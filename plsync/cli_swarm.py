@@ -54,7 +54,8 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
               rate: Annotated[str | None, typer.Option("--rate", help="Open model: requests on a schedule at this "
                                                        "rate (e.g. 800/s), whatever the replies; --stages shape "
                                                        "the rate, --users is the pool (k6's maxVUs)")] = None,
-              arrivals: Annotated[str, typer.Option("--arrivals", help="constant or poisson (seeded)")] = "constant",
+              arrivals: Annotated[str | None, typer.Option("--arrivals", help="constant or poisson (seeded); "
+                                                           "default constant, poisson with --overload")] = None,
               max_users: Annotated[int | None, typer.Option("--max-users", help="The open model's pool of users "
                                                             "(default --users)")] = None,
               late_limit: Annotated[float, typer.Option("--late-limit", help="Seconds a scheduled request may "
@@ -98,14 +99,14 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
         return
     if overload:
         _overload(strategies, shape, overload_factor, overload_time, phase_time, capacity, calibration_time,
-                  max_users, late_limit, students, arrivals, runs_dir, as_json, database_url, database, redis_url,
-                  disposable)
+                  max_users, late_limit, students, arrivals or "poisson", runs_dir, as_json, database_url, database,
+                  redis_url, disposable)
         return
     chosen = strategy_names() if compare_strategies else list(dict.fromkeys(strategies or ["coupled"]))
     open_model = None
     if rate is not None:  # the open model: --stages shape the rate, the pool of users stays whole
         users = max_users or users
-        open_model = ArrivalPlan(parse_rate(rate), arrivals, users, late_limit, stages=stages)
+        open_model = ArrivalPlan(parse_rate(rate), arrivals or "constant", users, late_limit, stages=stages)
         stages = "steady"
     external = _external(master, expect_workers, master_bind_host, master_port, workers, chosen, transport,
                          nemesis, baselines, database_url, open_model is not None)

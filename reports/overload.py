@@ -57,25 +57,25 @@ PHASE_HEADERS = ("phase", "seconds", "offered/s", "admitted", "shed", "refused",
                  "admitted p50 ms", "admitted p99 ms", "service p99 ms", "503 p50 ms", "503 p99 ms")
 
 
-def _phase_cells(record: OverloadRecord) -> list[list[str]]:
+def phase_cells(record: OverloadRecord) -> list[list[str]]:
     return [[p.phase, f"{p.seconds:g}", f"{p.offered / p.seconds:.1f}" if p.seconds else "-", str(p.admitted),
              str(p.shed), str(p.refused), str(p.errors), str(p.dropped_late), _ms(p.admitted_p50_ms),
              _ms(p.admitted_p99_ms), _ms(p.admitted_service_p99_ms), _ms(p.shed_service_p50_ms),
              _ms(p.shed_service_p99_ms)] for p in record.phases]
 
 
-def phases_table(record: OverloadRecord) -> Table:
+def overload_table(record: OverloadRecord) -> Table:
     table = Table(title=f"Overload ({record.strategy}, open model over HTTP): by phase of the intended start")
     for header in PHASE_HEADERS:
         table.add_column(header, justify="left" if header == "phase" else "right", no_wrap=True)
-    for row in _phase_cells(record):
+    for row in phase_cells(record):
         table.add_row(*row)
     return table
 
 
 def overload_markdown(record: OverloadRecord) -> list[str]:
     lines = [f"| {' | '.join(PHASE_HEADERS)} |", "|---|" + "---:|" * (len(PHASE_HEADERS) - 1)]
-    lines += [f"| {' | '.join(row)} |" for row in _phase_cells(record)]
+    lines += [f"| {' | '.join(row)} |" for row in phase_cells(record)]
     return ["Offered 2-3x the measured capacity for a while, then dropped back (open model over HTTP). Latencies "
             "are response times from each request's intended start unless named service (send to reply); "
             "counts by the phase of the intended start.", "", *lines, "", *[f"- {line}" for line in
