@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from plsync.options import duration_option, emit_json, note, out, say
 from plsync.rundir import RunDirectory
 from plsync.session import OpenSystem
+
+if TYPE_CHECKING:
+    from plsync.overload import OverloadOptions
 
 Overload = Annotated[bool, typer.Option("--overload", help="The overload profile: calibrate the HTTP API's "
                                         "capacity (or take --capacity), offer half of it, then --overload-factor "
@@ -25,21 +28,27 @@ CalibrationTime = Annotated[int, duration_option("--calibration-time", help="Wit
                                                  "swarm's run time")]
 
 
-def run_overload_cmd(system: OpenSystem, run: RunDirectory, *, strategy: str, workload: str, factor: float,
-                     overload_s: int, phase_s: int, capacity: str | None, calibration_s: int,
-                     max_users: int | None, late_limit: float, students: int, arrivals: str, as_json: bool) -> None:
+def overload_options(*, strategy: str, workload: str, factor: float, overload_s: int, phase_s: int,
+                     capacity: str | None, calibration_s: int, max_users: int | None, late_limit: float,
+                     students: int, arrivals: str) -> OverloadOptions:
+    """The options from the flags, validated before anything starts (ConfigurationError: exit 2)."""
+    from loadtests.arrivals import parse_rate
+    from plsync.overload import OverloadOptions
+
+    return OverloadOptions(strategy=strategy, workload=workload, factor=factor, overload_s=overload_s,
+                           phase_s=phase_s, capacity_per_s=parse_rate(capacity) if capacity else None,
+                           calibration_s=calibration_s, late_limit_s=late_limit, students=students,
+                           arrivals=arrivals, **({"max_users": max_users} if max_users else {}))
+
+
+def run_overload_cmd(system: OpenSystem, run: RunDirectory, options: OverloadOptions, *, as_json: bool) -> None:
     """Run the overload profile into ``run``; exit 1 (RunFailedError) when it lost or desynced anything or the
     API answered with a 5xx other than shedding (its timing figures are reported, the readiness stage gates
     them)."""
-    from loadtests.arrivals import parse_rate
     from plsync.errors import RunFailedError
-    from plsync.overload import OverloadOptions, run_overload
+    from plsync.overload import run_overload
     from reports.overload import headline, overload_table
 
-    options = OverloadOptions(strategy=strategy, workload=workload, factor=factor, overload_s=overload_s,
-                              phase_s=phase_s, capacity_per_s=parse_rate(capacity) if capacity else None,
-                              calibration_s=calibration_s, late_limit_s=late_limit, students=students,
-                              arrivals=arrivals, **({"max_users": max_users} if max_users else {}))
     record = run_overload(system.env, system.config, options, run, say=note)
     if as_json:
         emit_json(record.model_dump(mode="json"))

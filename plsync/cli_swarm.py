@@ -178,7 +178,7 @@ def _overload(strategies: list[str] | None, workload: str, factor: float, overlo
               capacity: str | None, calibration_s: int, max_users: int | None, late_limit: float, students: int,
               arrivals: str, runs_dir: Path, as_json: bool, database_url: str | None, database: str | None,
               redis_url: str | None, disposable: bool) -> None:
-    from plsync.cli_overload import run_overload_cmd
+    from plsync.cli_overload import overload_options, run_overload_cmd
     from plsync.safety import require_disposable
     from plsync.session import open_system
     from system.errors import ConfigurationError
@@ -186,14 +186,15 @@ def _overload(strategies: list[str] | None, workload: str, factor: float, overlo
     if len(strategies or []) > 1:
         raise ConfigurationError("--overload runs one strategy")
     strategy = (strategies or ["coupled"])[0]
+    options = overload_options(strategy=strategy, workload=workload, factor=factor, overload_s=overload_s,
+                               phase_s=phase_s, capacity=capacity, calibration_s=calibration_s,
+                               max_users=max_users, late_limit=late_limit, students=students, arrivals=arrivals)
     settings = settings_from(database_url, database, redis_url, disposable, runs_root=runs_dir)
     settings.require_shared_redis([strategy])
     run = RunDirectory.create(settings.runs_root, "overload")
     with open_system(settings, with_redis=True, demo_data=False) as system:
         require_disposable(system.env, "replace the data with an overload population")
-        run_overload_cmd(system, run, strategy=strategy, workload=workload, factor=factor, overload_s=overload_s,
-                         phase_s=phase_s, capacity=capacity, calibration_s=calibration_s, max_users=max_users,
-                         late_limit=late_limit, students=students, arrivals=arrivals, as_json=as_json)
+        run_overload_cmd(system, run, options, as_json=as_json)
 
 
 def _external(master: bool, expect: int, bind_host: str, port: int, workers: int, chosen: list[str],

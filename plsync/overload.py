@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -133,8 +134,11 @@ def run_overload(env: Environment, config: SystemConfig, options: OverloadOption
         return samplers[-1]
 
     swarm_dir = RunDirectory(run.path / "swarm")
+    load = [os.getloadavg()[0]]
     result = run_swarm(env, config, plan, swarm_dir, api_watch=watch)
+    load.append(os.getloadavg()[0])
     record = build_record(options, plan, capacity, source, result, swarm_dir, samplers[0].samples if samplers else [])
+    record = record.model_copy(update={"load_average": load})
     record = record.model_copy(update={"run_dir": str(swarm_dir.path.relative_to(run.path))})
     run.write_record(OVERLOAD, record)
     return record
@@ -164,6 +168,7 @@ def build_record(options: OverloadOptions, plan: SwarmOptions, capacity: float, 
         "max_users": options.max_users, "late_limit_s": options.late_limit_s, "sizing": options.sizing,
         **_figures(figures, options),
         "dispatch_lag_p99_ms": dispatch, "generator_limited": bool(latency and latency.generator_limited),
+        "cpu_cores": {g.group: round(g.cores_busy, 2) for g in result.cpu.groups} if result.cpu else {},
         "lost_xp": result.lost_xp, "unacknowledged_xp": result.unacknowledged_xp,
         "desynced_pairs": result.desynced_pairs, "invariant_violations": result.invariant_violations,
         "ledger": result.ledger, "note": note, "findings": findings}

@@ -41,16 +41,30 @@ def headline(record: OverloadRecord) -> list[str]:
         f"during {_ms(record.overload_p99_ms)} ms",
         f"shed (503 + Retry-After): {record.shed_share:.1%} of the requests offered during the overload; a refusal "
         f"comes back in p50 {_ms(record.refusal_p50_ms)} ms, p99 {_ms(record.refusal_p99_ms)} ms (send to reply)",
+        *_unsent(record),
         f"API resident memory: {_ms(record.rss_before_mb)} MB before, peak {_ms(record.rss_peak_mb)} MB, "
         f"{_ms(record.rss_end_mb)} MB at the end ({_mb(record.rss_growth_mb)}; sampled every 0.5 s)",
         f"{RECOVERY_RULE}: {recovery_text(record)}",
         f"5xx other than shedding, or no reply: {record.errors}; lost acknowledged XP {record.lost_xp}, "
         f"desynced pairs {record.desynced_pairs}, invariant violations {record.invariant_violations}",
+        *([f"cores busy over the run: {', '.join(f'{k} {v:.2f}' for k, v in record.cpu_cores.items())}; load "
+           f"average {' -> '.join(f'{v:.1f}' for v in record.load_average)} (the machine's, other work included)"]
+          if record.cpu_cores or record.load_average else []),
         *([f"the generator fell behind its schedule (dispatch lag p99 {_ms(record.dispatch_lag_p99_ms)} ms): the "
            "offered load was lower than planned"] if record.generator_limited else []),
         *([f"not measured: {record.note}"] if record.note else []),
         *record.findings,
     ]
+
+
+def _unsent(record: OverloadRecord) -> list[str]:
+    overload = next((p for p in record.phases if p.phase == "overload"), None)
+    if overload is None or not overload.dropped_late:
+        return []
+    return [f"{overload.dropped_late} of the {overload.offered} requests offered during the overload "
+            f"({overload.dropped_late / overload.offered:.0%}) were never sent: all {record.max_users} users were "
+            f"waiting on replies for longer than the late limit ({record.late_limit_s:g} s); the API was offered "
+            f"{(overload.offered - overload.dropped_late) / overload.seconds:.1f}/s"]
 
 
 PHASE_HEADERS = ("phase", "seconds", "offered/s", "admitted", "shed", "refused", "errors", "dropped late",
