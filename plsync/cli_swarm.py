@@ -58,8 +58,9 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
                                                            "default constant, poisson with --overload")] = None,
               max_users: Annotated[int | None, typer.Option("--max-users", help="The open model's pool of users "
                                                             "(default --users)")] = None,
-              late_limit: Annotated[float, typer.Option("--late-limit", help="Seconds a scheduled request may "
-                                                        "start late before it is dropped (counted)")] = 5.0,
+              late_limit: Annotated[float | None, typer.Option("--late-limit", help="Seconds a scheduled request "
+                                                               "may start late before it is dropped (counted); "
+                                                               "default 5, 1 with --overload")] = None,
               master: Annotated[bool, typer.Option("--master", help="Run Locust's master only: workers on other "
                                                    "hosts join it (--expect-workers)")] = False,
               expect_workers: Annotated[int, typer.Option("--expect-workers", help="With --master: how many "
@@ -99,14 +100,15 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
         return
     if overload:
         _overload(strategies, shape, overload_factor, overload_time, phase_time, capacity, calibration_time,
-                  max_users, late_limit, students, arrivals or "poisson", runs_dir, as_json, database_url, database,
-                  redis_url, disposable)
+                  max_users, late_limit or 1.0, students, arrivals or "poisson", runs_dir, as_json, database_url,
+                  database, redis_url, disposable)
         return
     chosen = strategy_names() if compare_strategies else list(dict.fromkeys(strategies or ["coupled"]))
     open_model = None
     if rate is not None:  # the open model: --stages shape the rate, the pool of users stays whole
         users = max_users or users
-        open_model = ArrivalPlan(parse_rate(rate), arrivals or "constant", users, late_limit, stages=stages)
+        open_model = ArrivalPlan(parse_rate(rate), arrivals or "constant", users, late_limit or 5.0,
+                                 stages=stages)
         stages = "steady"
     external = _external(master, expect_workers, master_bind_host, master_port, workers, chosen, transport,
                          nemesis, baselines, database_url, open_model is not None)

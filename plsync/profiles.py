@@ -74,7 +74,7 @@ class Profile:
     overload_s: int = 60
     overload_phase_s: int = 20
     overload_calibration_s: int = 10
-    overload_users: int = 400
+    overload_users: int = 1000
 
     def __post_init__(self) -> None:
         for f in fields(self):
