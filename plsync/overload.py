@@ -187,6 +187,7 @@ def _figures(figures: OverloadFigures | None, options: OverloadOptions) -> dict[
                         "seconds": [], "rss": []}
     values = dataclasses.asdict(figures)
     values.pop("capacity_per_s")
+    values["overload_shed"] = next(p.shed for p in figures.phases if p.phase == "overload")
     bound = figures.recovery_s
     if bound is None and figures.pre_overload_p99_ms is not None:
         bound = float(options.phase_s)  # not back within the after phase: at least that long

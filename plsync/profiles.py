@@ -123,7 +123,7 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
             # A smoke run proves the stage and its gates work end to end; its objective is sized for a busy CI box.
             capacity_required_per_s=20, capacity_slo="p99<=200ms",
             # Long enough to shed, too short to judge goodput and recovery: those gates are exempt here.
-            overload_s=8, overload_phase_s=4, overload_calibration_s=4, overload_users=200),
+            overload_s=8, overload_phase_s=4, overload_calibration_s=4),
     Profile("standard", "the default: every stage at the sizes CI can afford", latency_ops=1000, threads=16,
             ops_per_thread=50, users=10_000, swarm_users=32, swarm_seconds=10, swarm_students=200,
             skip_scenario_tags=(), soak_hours=24, soak_users=2000, soak_load_ops=16, soak_faults=20,

@@ -70,6 +70,9 @@ class OverloadRecord(Record):
     goodput_per_s: float
     goodput_ratio: float
     shed_share: float
+    #: 503s of shedding to requests intended during the overload: none means the overload never got past the
+    #: API's queue (the generator's pool held it back), and the run measured no shedding at all.
+    overload_shed: int = 0
     pre_overload_p99_ms: float | None
     overload_p99_ms: float | None
     refusal_p50_ms: float | None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from plsync.records.files import OVERLOAD
+from plsync.records.files import OVERLOAD, VERDICT
 from plsync.stages.overload import STAGE
 from reports.html import render_html
 from reports.plots.overload_plots import overload_latency, overload_throughput
@@ -75,6 +75,7 @@ def test_short_phases_exempt_the_timing_gates_and_judge_the_rest(run_dir: Path) 
     assert outcomes["API memory growth under overload < 50 MB"] == "pass"
     assert outcomes["lost XP under overload"] == "pass"
     assert outcomes["no 5xx but shedding's 503, no request without a reply"] == "pass"
+    assert outcomes["the overload reached the API (it shed load)"] == "pass"
 
 
 def test_full_phases_judge_the_timing_gates(run_dir: Path) -> None:
@@ -87,3 +88,21 @@ def test_full_phases_judge_the_timing_gates(run_dir: Path) -> None:
     missing = OVERLOAD.decode(body | {"rss_growth_mb": None}, "overload.json")
     statuses = {o.gate: o.status for gate in STAGE.gates for o in gate.check("overload", missing)}
     assert statuses["API memory growth under overload < 50 MB"] == "not_measured"
+
+
+def test_a_gate_every_subject_of_which_is_exempt_is_not_a_pass_and_neither_is_its_checklist_item(
+        run_dir: Path) -> None:
+    from plsync.records.run import GateOutcomeRecord
+    from reports.checklist import CHECKLIST
+    from reports.scorecard import checklist_lines, gate_lines
+
+    record = RunReader(run_dir).load(OVERLOAD)  # short phases: goodput and recovery exempt
+    outcomes = [GateOutcomeRecord(**vars(o)) for gate in STAGE.gates for o in gate.check("overload", record)]
+    verdict = RunReader(run_dir).load(VERDICT).model_copy(update={"gates": outcomes})
+    lines = {line.name: line for line in gate_lines(verdict)}
+    goodput = lines["goodput >= 80% of capacity under overload"]
+    assert goodput.status == "not_measured" and goodput.figure.startswith("exempt: short phases measured")
+    assert lines["lost XP under overload"].status == "pass"
+    item = next(i for i in CHECKLIST if i.name == "bounded under overload")
+    (line,) = checklist_lines(RunReader(run_dir), list(lines.values()), {"overload": "ran"}, (item,))
+    assert line.status == "not_measured" and "goodput >= 80% of capacity under overload" in line.figure
