@@ -107,22 +107,30 @@ def admitted_per_s(result: SwarmResult) -> float:
     return result.ledger.get("ok", 0) / result.run_time_s
 
 
-def calibrate(env: Environment, config: SystemConfig, options: OverloadOptions, run: RunDirectory) -> float:
+def calibrate(env: Environment, config: SystemConfig, options: OverloadOptions, run: RunDirectory
+              ) -> tuple[float, dict[str, float]]:
+    """The capacity, and the cores each process group kept busy meanwhile (on a shared machine the API's share
+    of the CPU during the calibration and during the overload may differ: the goodput ratio reads with both)."""
     result = run_swarm(env, config, options.calibration(), run)
     capacity = admitted_per_s(result)
     if capacity <= 0:
         raise ConfigurationError(f"the calibration swarm admitted nothing; see {run.path}")
-    return capacity
+    return capacity, _cores(result)
+
+
+def _cores(result: SwarmResult) -> dict[str, float]:
+    return {g.group: round(g.cores_busy, 2) for g in result.cpu.groups} if result.cpu else {}
 
 
 def run_overload(env: Environment, config: SystemConfig, options: OverloadOptions, run: RunDirectory, *,
                  say: Callable[[str], None] = print) -> OverloadRecord:
     source = "given"
     capacity = options.capacity_per_s
+    calibration_cores: dict[str, float] = {}
     if capacity is None:
         say(f"overload: calibrating: closed model, {options.calibration_users} HTTP users for "
             f"{options.calibration_s}s")
-        capacity = calibrate(env, config, options, RunDirectory(run.path / "calibration"))
+        capacity, calibration_cores = calibrate(env, config, options, RunDirectory(run.path / "calibration"))
         source = (f"calibrated: closed model, {options.calibration_users} HTTP users for {options.calibration_s} s, "
                   "ok replies per second over its steady window")
     plan = options.swarm(capacity)
@@ -141,7 +149,7 @@ def run_overload(env: Environment, config: SystemConfig, options: OverloadOption
     result = run_swarm(env, config, plan, swarm_dir, api_watch=watch)
     load.append(os.getloadavg()[0])
     record = build_record(options, plan, capacity, source, result, swarm_dir, samplers[0].samples if samplers else [])
-    record = record.model_copy(update={"load_average": load})
+    record = record.model_copy(update={"load_average": load, "calibration_cpu_cores": calibration_cores})
     record = record.model_copy(update={"run_dir": str(swarm_dir.path.relative_to(run.path))})
     run.write_record(OVERLOAD, record)
     return record
@@ -171,7 +179,7 @@ def build_record(options: OverloadOptions, plan: SwarmOptions, capacity: float, 
         "max_users": options.max_users, "late_limit_s": options.late_limit_s, "sizing": options.sizing,
         **_figures(figures, options),
         "dispatch_lag_p99_ms": dispatch, "generator_limited": bool(latency and latency.generator_limited),
-        "cpu_cores": {g.group: round(g.cores_busy, 2) for g in result.cpu.groups} if result.cpu else {},
+        "cpu_cores": _cores(result),
         "lost_xp": result.lost_xp, "unacknowledged_xp": result.unacknowledged_xp,
         "desynced_pairs": result.desynced_pairs, "invariant_violations": result.invariant_violations,
         "ledger": result.ledger, "note": note, "findings": findings}

@@ -47,14 +47,19 @@ def headline(record: OverloadRecord) -> list[str]:
         f"{RECOVERY_RULE}: {recovery_text(record)}",
         f"5xx other than shedding, or no reply: {record.errors}; lost acknowledged XP {record.lost_xp}, "
         f"desynced pairs {record.desynced_pairs}, invariant violations {record.invariant_violations}",
-        *([f"cores busy over the run: {', '.join(f'{k} {v:.2f}' for k, v in record.cpu_cores.items())}; load "
-           f"average {' -> '.join(f'{v:.1f}' for v in record.load_average)} (the machine's, other work included)"]
+        *([f"cores busy over the run: {_cores(record.cpu_cores)}; during the calibration: "
+           f"{_cores(record.calibration_cpu_cores)}; load average "
+           f"{' -> '.join(f'{v:.1f}' for v in record.load_average)} (the machine's, other work included)"]
           if record.cpu_cores or record.load_average else []),
         *([f"the generator fell behind its schedule (dispatch lag p99 {_ms(record.dispatch_lag_p99_ms)} ms): the "
            "offered load was lower than planned"] if record.generator_limited else []),
         *([f"not measured: {record.note}"] if record.note else []),
         *record.findings,
     ]
+
+
+def _cores(cores: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.2f}" for k, v in cores.items()) or "not measured"
 
 
 def _unsent(record: OverloadRecord) -> list[str]:

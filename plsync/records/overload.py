@@ -93,6 +93,8 @@ class OverloadRecord(Record):
     #: Cores busy per process group over the swarm's steady window (locust: the generator, api, postgres,
     #: and the whole machine): on a shared box the generator competes with the API it overloads.
     cpu_cores: dict[str, float] = Field(default_factory=dict)
+    #: The same during the calibration (empty when the capacity was given).
+    calibration_cpu_cores: dict[str, float] = Field(default_factory=dict)
     #: The machine's 1-minute load average when the swarm started and when it ended (other work included).
     load_average: list[float] = Field(default_factory=list)
     lost_xp: int
