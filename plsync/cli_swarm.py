@@ -99,6 +99,13 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
         _worker(master, master_host, master_port, transport, strategies, database_url, redis_url)
         return
     if overload:
+        from system.errors import ConfigurationError
+
+        clash = [flag for flag, given in (("--rate", rate), ("--workers", workers), ("--nemesis", nemesis),
+                                          ("--compare-strategies", compare_strategies), ("--baselines", baselines),
+                                          ("--master", master)) if given]
+        if clash:  # the overload profile is its own schedule, over HTTP, in one Locust process
+            raise ConfigurationError(f"--overload does not go with {', '.join(clash)}")
         _overload(strategies, shape, overload_factor, overload_time, phase_time, capacity, calibration_time,
                   max_users, late_limit or 1.0, students, arrivals or "poisson", runs_dir, as_json, database_url,
                   database, redis_url, disposable)

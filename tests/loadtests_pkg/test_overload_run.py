@@ -19,7 +19,8 @@ from tests.cli import plsync
 
 @pytest.mark.parametrize("args", [("--overload-factor", "1"), ("--overload-time", "0"), ("--capacity", "0/s"),
                                   ("--capacity", "fast"), ("--strategy", "coupled", "--strategy", "redis"),
-                                  ("--max-users", "2000"), ("--arrivals", "bursty")])
+                                  ("--max-users", "2000"), ("--arrivals", "bursty"), ("--rate", "100/s"),
+                                  ("--workers", "2")])
 def test_bad_input_is_one_line_and_exit_2(args: tuple[str, ...], tmp_path: Path) -> None:
     result = plsync("swarm", "--overload", *args, "--runs-dir", str(tmp_path), timeout=60)
     assert result.returncode == 2, (result.stdout, result.stderr)
