@@ -184,6 +184,11 @@ class DirectClient:
         self._timed("bulk_sync_dry_run", 0, 0, dry_run, history=False)
 
 
+#: A connection idle this long is closed before the next request instead of reused: the API (uvicorn) closes
+#: one idle for 5 s, and a request sent on it just then gets no reply (its write's outcome unknown). Clients
+#: keep their idle timeout below the server's for that reason; an open-model pool leaves users idle for seconds.
+IDLE_CLOSE_S = 4.0
+
 #: The error of a 503 the API sends when it sheds load: the request was refused before it ran.
 SHED = "OverloadedError"
 
@@ -211,6 +216,10 @@ class HttpClient:
 
     def __init__(self, session: Any, ctx: Recorder, token: Callable[[], str]) -> None:
         self.session, self.ctx, self.token = session, ctx, token  # a callable: tokens expire, long runs renew
+        #: The last request's (status, error field of its body): 0 when no reply came (an overload run counts
+        #: every reply by it: loadtests/intervals.py).
+        self.last_reply: tuple[int, str | None] = (0, None)
+        self._idle_since: float | None = None
 
     def _call(self, method: str, path: str, name: str, user_id: int, xp: int, body: dict[str, Any] | None = None,
               *, wrote: type | None = None) -> tuple[Outcome, Any]:
@@ -219,15 +228,20 @@ class HttpClient:
         ``wrote``: the result type the reply carries when the call is a write the history records.
         """
         began, wall = time.perf_counter(), time.time()
+        if self._idle_since is not None and began - self._idle_since > IDLE_CLOSE_S:
+            self.session.client.close()  # a new connection, not one the server may be closing right now
         kwargs: dict[str, Any] = {"headers": {"Authorization": f"Bearer {self.token()}"}, "name": name,
                                   "catch_response": True}
         if body is not None:
             kwargs["json"] = body
         reply: Any = None
+        self.last_reply = (0, None)
         try:
             with getattr(self.session, method)(path, **kwargs) as response:
                 status = response.status_code or 0
-                outcome = outcome_of_status(status, error_kind(response.text) if status == 503 else None)
+                kind = error_kind(response.text) if status == 503 else None
+                self.last_reply = (status, kind)
+                outcome = outcome_of_status(status, kind)
                 error = None
                 if outcome is not Outcome.OK:
                     error = f"HTTP {response.status_code}: {(response.text or '')[:200]}"
@@ -235,12 +249,14 @@ class HttpClient:
                 else:
                     reply = response.json()
         except BaseException as exc:  # a stop mid-request, or the session itself failing: no status seen
+            self._idle_since = time.perf_counter()
             detail = INTERRUPTED if interruption(exc) is not None else f"{type(exc).__name__}: {exc}"[:300]
             self.ctx.record(name, user_id, xp, Outcome.UNKNOWN, time.perf_counter() - began, error=detail)
             if wrote is not None:
                 self.ctx.record_write(write_record(name, user_id, self.ctx.specialization, (wall, time.time()), None,
                                                    self.ctx.strategy, Outcome.UNKNOWN))
             raise
+        self._idle_since = time.perf_counter()
         self.ctx.record(name, user_id, xp, outcome, time.perf_counter() - began, error=error)
         if wrote is not None:
             result = None if reply is None else wrote(**{f.name: reply[f.name] for f in fields(wrote)})

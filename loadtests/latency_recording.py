@@ -27,6 +27,7 @@ from locust.runners import MasterRunner, WorkerRunner
 
 from loadtests.arrivals import ArrivalPlan, parse_rate
 from loadtests.histograms import LatencyHistogram
+from loadtests.intervals import Intervals, Phases
 from loadtests.open_load import OpenLoad
 from loadtests.record_stream import Batch, BatchSender, StreamCollector, StreamKind, message_type, streams_of
 
@@ -56,6 +57,10 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--plsync-schedule-epoch", type=float, default=0.0,
                         help="Set by the master: the wall-clock start of the schedule every worker shares")
     parser.add_argument("--plsync-hdr-out", default=env("PLSYNC_HDR_OUT"), help="Where the histograms go (JSON)")
+    parser.add_argument("--plsync-intervals-out", default=env("PLSYNC_INTERVALS_OUT"),
+                        help="Open model, local runner: where the per-second counts go (JSON; loadtests/intervals.py)")
+    parser.add_argument("--plsync-phases", default=env("PLSYNC_PHASES", ""),
+                        help="With --plsync-intervals-out: the overload's start,end in seconds of the schedule")
 
 
 class LatencyRecording:
@@ -71,6 +76,8 @@ class LatencyRecording:
         #: Master side: the workers' shares, each one final batch of kind ``hdr``.
         self.collector = StreamCollector(KIND, lambda _worker, records: self.shares.extend(records))
         self.expected = 0
+        #: Per-second counts of an overload run (local runner, open model), or None.
+        self.intervals: Intervals | None = None
 
     def handle(self, node_id: str, data: dict[str, Any]) -> None:
         batch = Batch.from_message(data)  # Locust's sender is the authority on who sent it
@@ -83,7 +90,7 @@ class LatencyRecording:
         return finals >= self.expected or (len(self.collector.workers) >= self.expected and
                                            self.collector.settled())
 
-    def run(self, call: Callable[[], None]) -> None:
+    def run(self, call: Callable[[], Any]) -> None:
         """One request: in the closed model at once, in the open model in the schedule's next slot."""
         if self.plan is None:
             call()
@@ -148,9 +155,12 @@ def register_latency_recording() -> LatencyRecording:
         if rec.plan is None:
             return
         worker = isinstance(environment.runner, WorkerRunner)
+        if opts.plsync_intervals_out and opts.plsync_phases and not worker:
+            rec.intervals = Intervals(Phases.decode(opts.plsync_phases))
         rec.load = OpenLoad(rec.plan, float(opts.plsync_rate_run_time or opts.run_time or 0),
                             worker=max(environment.runner.worker_index, 0) if worker else 0,
-                            workers=int(opts.plsync_workers or opts.expect_workers or 1) if worker else 1)
+                            workers=int(opts.plsync_workers or opts.expect_workers or 1) if worker else 1,
+                            intervals=rec.intervals)
         rec.load.start(float(opts.plsync_schedule_epoch or 0.0) if worker else None)
 
     @events.request.add_listener
@@ -186,5 +196,8 @@ def register_latency_recording() -> LatencyRecording:
         if out and not isinstance(runner, WorkerRunner):
             Path(out).parent.mkdir(parents=True, exist_ok=True)
             Path(out).write_text(json.dumps(rec.document(environment)) + "\n")
+        intervals_out = environment.parsed_options.plsync_intervals_out if environment.parsed_options else None
+        if intervals_out and rec.intervals is not None:
+            Path(intervals_out).write_text(json.dumps({"schema": 1, "processes": [rec.intervals.snapshot()]}) + "\n")
 
     return rec

@@ -21,6 +21,7 @@ from gevent.queue import Empty, Queue
 
 from loadtests.arrivals import ArrivalPlan
 from loadtests.histograms import LatencyHistogram
+from loadtests.intervals import Intervals
 
 HISTOGRAMS = ("response", "service", "lag", "dispatch")
 #: How long an idle user waits for a slot before it passes through Locust's task loop again: each wake-up
@@ -29,8 +30,11 @@ TAKE_TIMEOUT_S = 10.0
 
 
 class OpenLoad:
-    def __init__(self, plan: ArrivalPlan, run_time_s: float, *, worker: int = 0, workers: int = 1) -> None:
+    def __init__(self, plan: ArrivalPlan, run_time_s: float, *, worker: int = 0, workers: int = 1,
+                 intervals: Intervals | None = None) -> None:
         self.plan, self.run_time_s, self.worker, self.workers = plan, run_time_s, worker, workers
+        #: Per-second and per-phase counts (an overload run's), fed from each call's reply status.
+        self.intervals = intervals
         self.histograms = {name: LatencyHistogram() for name in HISTOGRAMS}
         self.counts = {"scheduled": 0, "started": 0, "completed": 0, "dropped_late": 0, "unstarted_at_end": 0,
                        "warmup": 0}
@@ -47,6 +51,8 @@ class OpenLoad:
         worker starts late are queued at once and show as its dispatch lag: the schedule does not move)."""
         if self._greenlet is None:
             self._t0 = time.perf_counter() + (epoch - time.time() if epoch else 0.0)
+            if self.intervals is not None:
+                self.intervals.epoch = time.time() + (self._t0 - time.perf_counter())
             self._greenlet = gevent.spawn(self._run, self._t0)
 
     def _run(self, t0: float) -> None:
@@ -60,6 +66,8 @@ class OpenLoad:
             if steady:
                 dispatch.record_seconds(time.perf_counter() - intended)
             self.counts["scheduled" if steady else "warmup"] += 1
+            if steady and self.intervals is not None:
+                self.intervals.offered(offset)
             self._queue.put((intended, steady))
 
     def stop(self) -> None:
@@ -76,14 +84,19 @@ class OpenLoad:
         while not self._queue.empty():
             slot = self._queue.get_nowait()
             if slot is not None and slot[1]:
-                self.counts["dropped_late" if now - slot[0] > self.plan.late_limit_s else "unstarted_at_end"] += 1
+                intended = slot[0]
+                late = now - intended > self.plan.late_limit_s
+                self.counts["dropped_late" if late else "unstarted_at_end"] += 1
+                if late and self.intervals is not None:
+                    self.intervals.dropped(intended - (self._t0 or now))
         for _ in range(self.plan.max_users):  # one wake-up per user that may be waiting
             self._queue.put(None)
 
     # -- the users -------------------------------------------------------------------------------------
     def serve(self, call: Callable[[], Any]) -> None:
         """Take one slot and send it; return without one after a long idle wait, or at once when stopped (so
-        Locust can stop the user)."""
+        Locust can stop the user). ``call`` may return the reply's ``(status, error)`` (0: no reply) for the
+        intervals."""
         if self._closed:
             gevent.sleep(0.01)  # stopped: Locust marks the user as stopping in a moment; do not spin meanwhile
             return
@@ -99,19 +112,24 @@ class OpenLoad:
         if lag > self.plan.late_limit_s:
             if steady:
                 self.counts["dropped_late"] += 1
+                if self.intervals is not None:
+                    self.intervals.dropped(intended - (self._t0 or intended))
             return
         if not steady:
             call()
             return
         self.counts["started"] += 1
         self._in_flight += 1
-        call()  # the clients catch and report their own errors; a kill at the end leaves it counted in flight
+        reply = call()  # the clients catch and report their own errors; a kill at the end leaves it in flight
         ended = time.perf_counter()
         self._in_flight -= 1
         self.counts["completed"] += 1
         self.histograms["lag"].record_seconds(lag)
         self.histograms["service"].record_seconds(ended - began)
         self.histograms["response"].record_seconds(ended - intended)
+        if self.intervals is not None and isinstance(reply, tuple):
+            t0 = self._t0 or intended
+            self.intervals.reply(intended - t0, began - t0, ended - t0, *reply)
 
     # -- what goes to the run directory ----------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from plsync.cli_overload import CalibrationTime, Capacity, Factor, Overload, OverloadTime, PhaseTime
 from plsync.options import (
     AsJson,
     DatabaseMode,
@@ -53,11 +54,13 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
               rate: Annotated[str | None, typer.Option("--rate", help="Open model: requests on a schedule at this "
                                                        "rate (e.g. 800/s), whatever the replies; --stages shape "
                                                        "the rate, --users is the pool (k6's maxVUs)")] = None,
-              arrivals: Annotated[str, typer.Option("--arrivals", help="constant or poisson (seeded)")] = "constant",
+              arrivals: Annotated[str | None, typer.Option("--arrivals", help="constant or poisson (seeded); "
+                                                           "default constant, poisson with --overload")] = None,
               max_users: Annotated[int | None, typer.Option("--max-users", help="The open model's pool of users "
                                                             "(default --users)")] = None,
-              late_limit: Annotated[float, typer.Option("--late-limit", help="Seconds a scheduled request may "
-                                                        "start late before it is dropped (counted)")] = 5.0,
+              late_limit: Annotated[float | None, typer.Option("--late-limit", help="Seconds a scheduled request "
+                                                               "may start late before it is dropped (counted); "
+                                                               "default 5, 1 with --overload")] = None,
               master: Annotated[bool, typer.Option("--master", help="Run Locust's master only: workers on other "
                                                    "hosts join it (--expect-workers)")] = False,
               expect_workers: Annotated[int, typer.Option("--expect-workers", help="With --master: how many "
@@ -70,11 +73,13 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
                                                    "--master-host; it runs what the master says")] = False,
               master_host: Annotated[str, typer.Option("--master-host", help="With --worker: the master's "
                                                        "address")] = "",
+              overload: Overload = False, overload_factor: Factor = 3.0, overload_time: OverloadTime = 60,
+              phase_time: PhaseTime = 20, capacity: Capacity = None, calibration_time: CalibrationTime = 10,
               runs_dir: RunsDir = Path("runs"),
               as_json: AsJson = False, database_url: DatabaseUrl = None, database: DatabaseMode = None,
               redis_url: RedisUrl = None, disposable: Disposable = False) -> None:
     """Swarm the system with Locust; exit 1 when a threshold or an invariant fails, or when a worker's ledger
-    did not reach the master whole (the run is then incomplete)."""
+    did not reach the master whole (the run is then incomplete). ``--overload``: the overload profile instead."""
     from loadtests.arrivals import ArrivalPlan, parse_rate
     from loadtests.open_model import describe, read_summary
     from loadtests.workloads import workload_named
@@ -93,11 +98,24 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
     if worker:
         _worker(master, master_host, master_port, transport, strategies, database_url, redis_url)
         return
+    if overload:
+        from system.errors import ConfigurationError
+
+        clash = [flag for flag, given in (("--rate", rate), ("--workers", workers), ("--nemesis", nemesis),
+                                          ("--compare-strategies", compare_strategies), ("--baselines", baselines),
+                                          ("--master", master)) if given]
+        if clash:  # the overload profile is its own schedule, over HTTP, in one Locust process
+            raise ConfigurationError(f"--overload does not go with {', '.join(clash)}")
+        _overload(strategies, shape, overload_factor, overload_time, phase_time, capacity, calibration_time,
+                  max_users, late_limit or 1.0, students, arrivals or "poisson", runs_dir, as_json, database_url,
+                  database, redis_url, disposable)
+        return
     chosen = strategy_names() if compare_strategies else list(dict.fromkeys(strategies or ["coupled"]))
     open_model = None
     if rate is not None:  # the open model: --stages shape the rate, the pool of users stays whole
         users = max_users or users
-        open_model = ArrivalPlan(parse_rate(rate), arrivals, users, late_limit, stages=stages)
+        open_model = ArrivalPlan(parse_rate(rate), arrivals or "constant", users, late_limit or 5.0,
+                                 stages=stages)
         stages = "steady"
     external = _external(master, expect_workers, master_bind_host, master_port, workers, chosen, transport,
                          nemesis, baselines, database_url)
@@ -163,6 +181,29 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
         gated = [f for r in judged if r.strategy != "legacy" for f in r.failures_of_gates]
         if gated:
             raise RunFailedError("swarm failed (legacy is compared, not gated):\n  " + "\n  ".join(gated))
+
+
+def _overload(strategies: list[str] | None, workload: str, factor: float, overload_s: int, phase_s: int,
+              capacity: str | None, calibration_s: int, max_users: int | None, late_limit: float, students: int,
+              arrivals: str, runs_dir: Path, as_json: bool, database_url: str | None, database: str | None,
+              redis_url: str | None, disposable: bool) -> None:
+    from plsync.cli_overload import overload_options, run_overload_cmd
+    from plsync.safety import require_disposable
+    from plsync.session import open_system
+    from system.errors import ConfigurationError
+
+    if len(strategies or []) > 1:
+        raise ConfigurationError("--overload runs one strategy")
+    strategy = (strategies or ["coupled"])[0]
+    options = overload_options(strategy=strategy, workload=workload, factor=factor, overload_s=overload_s,
+                               phase_s=phase_s, capacity=capacity, calibration_s=calibration_s,
+                               max_users=max_users, late_limit=late_limit, students=students, arrivals=arrivals)
+    settings = settings_from(database_url, database, redis_url, disposable, runs_root=runs_dir)
+    settings.require_shared_redis([strategy])
+    run = RunDirectory.create(settings.runs_root, "overload")
+    with open_system(settings, with_redis=True, demo_data=False) as system:
+        require_disposable(system.env, "replace the data with an overload population")
+        run_overload_cmd(system, run, options, as_json=as_json)
 
 
 def _external(master: bool, expect: int, bind_host: str, port: int, workers: int, chosen: list[str],

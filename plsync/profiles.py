@@ -70,6 +70,14 @@ class Profile:
     capacity_required_per_s: float = 50.0
     shipping_strategy: str = "coupled"
     gate_all_strategies: bool = False
+    #: The overload run (open model over HTTP, the shipping strategy): the overload's factor and length, the
+    #: half-capacity phases around it, the closed-model calibration of the capacity, and the pool of users.
+    #: Phases under 10 s are "short": their timing gates are exempt (reported, not judged).
+    overload_factor: float = 3.0
+    overload_s: int = 60
+    overload_phase_s: int = 20
+    overload_calibration_s: int = 10
+    overload_users: int = 1000
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -97,6 +105,8 @@ class Profile:
         if self.capacity_users > 250:
             raise ConfigurationError(f"profile {self.name}: more than 250 capacity users exceed the server's "
                                      "connections")
+        if not 1 < self.overload_factor <= 10:
+            raise ConfigurationError(f"profile {self.name}: overload_factor must be above 1 and at most 10")
         if self.swarm_users > 250:
             raise ConfigurationError(f"profile {self.name}: more than 250 swarm users exceed the server's "
                                      "connections")
@@ -118,7 +128,9 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
             capacity_min_per_s=10, capacity_max_per_s=40, capacity_bisections=1, capacity_repeats=1,
             capacity_users=16,
             # A smoke run proves the stage and its gates work end to end; its objective is sized for a busy CI box.
-            capacity_required_per_s=20, capacity_slo="p99<=200ms"),
+            capacity_required_per_s=20, capacity_slo="p99<=200ms",
+            # Long enough to shed, too short to judge goodput and recovery: those gates are exempt here.
+            overload_s=8, overload_phase_s=4, overload_calibration_s=4),
     Profile("standard", "the default: every stage at the sizes CI can afford", latency_ops=1000, threads=16,
             ops_per_thread=50, users=10_000, swarm_users=32, swarm_seconds=10, swarm_students=200,
             skip_scenario_tags=(), soak_hours=24, soak_users=2000, soak_load_ops=16, soak_faults=20,

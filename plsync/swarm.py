@@ -14,15 +14,14 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import text
 
 from fixtures import children
 from fixtures.errors import ProvisioningError
@@ -32,6 +31,7 @@ from fixtures.provision import Environment
 from loadtests.arrivals import ArrivalPlan
 from loadtests.cpu_accounting import CpuAccount, CpuSampler, steady_account
 from loadtests.history import HistoryPoint, read_history
+from loadtests.intervals import Phases
 from loadtests.ledger_sink import read_ledgers
 from loadtests.ledger_stream import incomplete_workers
 from loadtests.open_model import HISTOGRAM_FILE, ModelLatency, read_summary
@@ -42,6 +42,7 @@ from plsync.limits import limits_to_env
 from plsync.records.swarms import SwarmRecord
 from plsync.rundir import RunDirectory, to_jsonable
 from plsync.swarm_remote import ExternalWorkers
+from plsync.swarm_sampling import OpenTransactionSampler
 from scenarios.freezer import SWARM_NEMESES, PauseNemesis
 from scenarios.invariants import check_invariants
 from scenarios.read_modes import modes_for_transport
@@ -51,6 +52,10 @@ from system.errors import ConfigurationError
 from system.strategies import strategy_class
 
 BIN = Path(sys.executable).parent
+#: Users over HTTP hold the API's connections (its cap is 4,096), not the database's.
+MAX_HTTP_USERS = 1000
+#: An overload run's per-second counts, written by its Locust process (loadtests/intervals.py).
+INTERVALS_FILE = "intervals.json"
 LOCUSTFILES = Path(__file__).resolve().parent.parent / "loadtests"
 
 
@@ -74,9 +79,14 @@ class SwarmOptions:
     read_modes: tuple[str, ...] = ()
     #: The open model: requests on an arrival schedule taken by at most ``users`` users; None: closed.
     open_model: ArrivalPlan | None = None
+    #: An overload run's phases: the Locust process then writes its per-second counts (``INTERVALS_FILE``).
+    phases: Phases | None = None
 
     def __post_init__(self) -> None:
         strategy_class(self.strategy)
+        if self.phases is not None and (self.open_model is None or self.workers or self.transport != "http"):
+            raise ConfigurationError("an overload run's per-second counts need the open model over HTTP, in one "
+                                     "Locust process (no --workers)")
         if self.open_model is not None and self.open_model.max_users != self.users:
             raise ConfigurationError(f"the open model's user pool ({self.open_model.max_users}) is the swarm's "
                                      f"users ({self.users})")
@@ -95,9 +105,11 @@ class SwarmOptions:
             raise ConfigurationError("users, spawn rate, run time and students must be positive")
         if not 0 <= self.workers <= 8:
             raise ConfigurationError("workers must be between 0 (local) and 8")
-        if self.users > 250:
-            raise ConfigurationError("more than 250 users would exceed the server's 300 connections; use workers "
-                                     "against a server configured for more")
+        # Over HTTP a user holds a connection to the API, not to PostgreSQL (the API's pool is its own).
+        if self.users > (MAX_HTTP_USERS if self.transport == "http" else 250):
+            raise ConfigurationError("more than 250 direct users would exceed the server's 300 connections (use "
+                                     f"workers against a server configured for more); over HTTP at most "
+                                     f"{MAX_HTTP_USERS}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -158,40 +170,6 @@ class SwarmResult:
         return SwarmRecord.model_validate(to_jsonable(self))
 
 
-class OpenTransactionSampler:
-    """How many swarm sessions hold a transaction at the same moment (proof the concurrency is real)."""
-
-    def __init__(self, db: Database) -> None:
-        self.db, self.peak = db, 0
-        #: Set once a swarm session is seen holding a transaction: the load is running.
-        self.busy = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                with self.db.engine.connect() as conn:
-                    now = conn.execute(text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE (application_name LIKE 'plsync-swarm%' OR "
-                        "application_name = 'plsync-api') AND state IN ('active', 'idle in transaction')"
-                    )).scalar_one()
-                self.peak = max(self.peak, int(now))
-                if now:
-                    self.busy.set()
-            except Exception:  # the sampler must never fail the run it watches
-                pass
-            self._stop.wait(0.05)
-
-    def __enter__(self) -> OpenTransactionSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 def prepare_population(db: Database, options: SwarmOptions, seed: int) -> dict[tuple[int, str], int]:
     """Fresh students (ids from 1) and one admin; returns the XP baseline of every pair."""
     with db.transaction() as session:
@@ -214,6 +192,8 @@ def _swarm_env(env: Environment, options: SwarmOptions, run: RunDirectory, secre
         values |= {"PLSYNC_RATE": repr(plan.rate_per_s), "PLSYNC_ARRIVALS": plan.arrivals,
                    "PLSYNC_LATE_LIMIT": repr(plan.late_limit_s), "PLSYNC_ARRIVAL_SEED": str(plan.seed),
                    "PLSYNC_RATE_STAGES": plan.stages, "PLSYNC_WARMUP": repr(plan.warmup_s)}
+    if options.phases is not None:
+        values |= {"PLSYNC_INTERVALS_OUT": str(run.path / INTERVALS_FILE), "PLSYNC_PHASES": options.phases.encode()}
     if env.redis_url:
         values["PLSYNC_REDIS_URL"] = env.redis_url
     return {**os.environ, **values}
@@ -323,7 +303,10 @@ LEDGER_INVARIANTS = ("lost_updates", "unacknowledged_writes")
 
 
 def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run: RunDirectory, *,
-              seed: int = 42, external: ExternalWorkers | None = None) -> SwarmResult:
+              seed: int = 42, external: ExternalWorkers | None = None,
+              api_watch: Callable[[int], AbstractContextManager[object]] | None = None) -> SwarmResult:
+    """``api_watch``: given the API process's id, a context held while the swarm runs (an overload run samples
+    the API's memory in it)."""
     admin = Database.connect(config, application_name="plsync-harness", pre_ping=True)
     api: subprocess.Popen[bytes] | None = None
     procs: list[subprocess.Popen[bytes]] = []
@@ -338,7 +321,8 @@ def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run
             api, host = start_api(env, options.strategy, run.path / "api.log", config.api_secret, limits)
         child_env = _swarm_env(env, options, run, config.api_secret) | limits
         groups = _process_groups(env, procs, api, distributed=bool(options.workers or external))
-        with OpenTransactionSampler(admin) as sampler, CpuSampler(groups) as cpu:
+        watch = api_watch(api.pid) if api is not None and api_watch is not None else nullcontext()
+        with OpenTransactionSampler(admin) as sampler, CpuSampler(groups) as cpu, watch:
             for i, cmd in enumerate(locust_commands(options, run, host, external)):
                 # Every path Locust is given is absolute: its working directory is the run's, for
                 # whatever else it writes, but nothing depends on it.

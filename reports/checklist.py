@@ -89,6 +89,9 @@ CHECKLIST: tuple[Requirement, ...] = (
     Requirement("readers never see a desync the writers did not make", "001: \"Zero Desync\" (as a reader sees "
                 "it: the service's consistency check and the API's consistency endpoint, during level-ups)",
                 (Evidence("reads", ("the system's reader shows no fractured read",)),)),
+    Requirement("bounded under overload", "the specification, \"Bounded under abuse\": sheds excess load with 503 "
+                "+ Retry-After; an overload run shows goodput, memory and recovery (not one of the seeds' items)",
+                every_gate("overload")),
     Requirement("migrations apply cleanly", "004, testing checklist: \"Migration applies cleanly\"",
                 every_gate("migrate")),
 )

@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from plsync.records.files import CAPACITY, ENVIRONMENT, MATRIX, READS, VERDICT
+from plsync.records.files import CAPACITY, ENVIRONMENT, MATRIX, OVERLOAD, READS, VERDICT
 from plsync.records.scenarios import MatrixCellRecord
 from reports.plots.base import Plot
 from reports.plots.run_plots import run_plots
@@ -31,6 +31,16 @@ def matrix_view(cells: list[MatrixCellRecord]) -> dict[str, Any] | None:
     return {"strategies": strategies, "rows": list(rows.items()), "cells": cells}
 
 
+def overload_view(run: RunReader) -> dict[str, Any] | None:
+    """The overload record with its headline lines (computed by reports/overload.py, not in the template)."""
+    from reports.overload import PHASE_HEADERS, headline, phase_cells
+
+    record = run.get(OVERLOAD)
+    if record is None:
+        return None
+    return {"record": record, "lines": headline(record), "headers": PHASE_HEADERS, "rows": phase_cells(record)}
+
+
 def render_html(run: RunReader, card: Scorecard, plots: list[Plot] | None = None,
                 missing: list[str] | None = None) -> str:
     if plots is None:
@@ -42,4 +52,4 @@ def render_html(run: RunReader, card: Scorecard, plots: list[Plot] | None = None
     return templates().get_template("report.html.j2").render(
         card=card, verdict=run.load(VERDICT), env=env_view, run_name=run.path.name,
         plots=plots, missing_plots=missing or [], matrix=matrix_view(run.get(MATRIX, [])), reads=run.get(READS),
-        capacity=run.get(CAPACITY))
+        capacity=run.get(CAPACITY), overload=overload_view(run))

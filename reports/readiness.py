@@ -19,6 +19,7 @@ from plsync.records.files import (
     MATRIX,
     MIGRATE,
     ORPHANS,
+    OVERLOAD,
     READS,
     RECOVERY_STRESS,
     SOAK,
@@ -30,6 +31,7 @@ from plsync.records.strategies import ConcurrencyRecord, LatencyRecord
 from reports.benchmarks import markdown_table, notes, rich_table
 from reports.capacity import capacity_markdown, steps_table
 from reports.matrix import matrix_markdown, matrix_table
+from reports.overload import overload_markdown, overload_table
 from reports.reads import NOT_MEASURED as NOT_MEASURED_READS
 from reports.reads import records_markdown, records_table
 from reports.recovery import recovery_markdown, recovery_table
@@ -136,6 +138,8 @@ def terminal_tables(run: RunReader) -> list[RenderableType]:
     if run.has(CAPACITY):
         capacity = run.load(CAPACITY)
         tables += [steps_table(capacity, entry) for entry in capacity.strategies]
+    if run.has(OVERLOAD):
+        tables.append(overload_table(run.load(OVERLOAD)))
     if run.has(MATRIX):
         tables.append(matrix_table(run.load(MATRIX)))
     if run.has(BENCHMARKS):
@@ -199,6 +203,8 @@ def markdown(run: RunReader, card: Scorecard | None = None) -> str:
     lines += [*(records_markdown(run.load(READS)) if run.has(READS) else [NOT_MEASURED_READS]), ""]
     if run.has(CAPACITY):
         lines += ["## Capacity at the SLO (open model)", "", *capacity_markdown(run.load(CAPACITY)), ""]
+    if run.has(OVERLOAD):
+        lines += ["## Under overload (open model over HTTP)", "", *overload_markdown(run.load(OVERLOAD)), ""]
     if run.has(MATRIX):
         lines += ["## Scenarios x strategies", "", *matrix_markdown(run.load(MATRIX)), ""]
     if run.has(BENCHMARKS):

@@ -90,11 +90,16 @@ def gate_lines(verdict: VerdictRecord) -> list[ScoreLine]:
     lines = []
     for (stage, gate), outcomes in grouped.items():
         statuses = {o.status for o in outcomes}
-        status = FAIL if "fail" in statuses else NOT_MEASURED if statuses == {"not_measured"} else PASS
+        # Every subject exempt (a smoke profile's timing gates): measured, judged by nothing, so never a pass.
+        judged = statuses - {"not_measured", "exempt"}
+        status = FAIL if "fail" in statuses else PASS if judged else NOT_MEASURED
         measured = [o for o in outcomes if o.status != "not_measured"]
         details = [f"{o.subject or stage}: {_show(o.observed)} ({o.status}; needs {o.expected})"
                    f"{o.note}" for o in measured]
-        if status == NOT_MEASURED:
+        if status == NOT_MEASURED and measured:
+            figure = "exempt: " + "; ".join(f"{o.subject or stage} measured, not gated: {_show(o.observed)} "
+                                            f"(would need {o.expected})" for o in measured)
+        elif status == NOT_MEASURED:
             figure = "not measured in this run"
         elif status == FAIL:
             figure = "; ".join(f"{o.subject or stage}: {_show(o.observed)} (needs {o.expected})"

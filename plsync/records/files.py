@@ -13,6 +13,7 @@ from typing import Any
 from plsync.records.base import RunFile, Upgrade
 from plsync.records.benchmarks import BenchmarkRecord, BenchmarkSuiteRecord, ScaleFitRecord
 from plsync.records.capacity import CapacityGateRecord, CapacityRecord, GeneratorStepRecord, HistogramsRecord
+from plsync.records.overload import OverloadRecord
 from plsync.records.reads import ReadsRecord, SwarmReadsRecord
 from plsync.records.recovery import OrphansRecord, RecoveryStressRecord
 from plsync.records.run import EnvironmentRecord, MigrateRecord, VerdictRecord
@@ -91,6 +92,8 @@ VERDICT = RunFile("verdict", VerdictRecord, upgrades=V0)
 #: They came after the contract: no version 0 exists to upgrade.
 CAPACITY = RunFile("capacity", CapacityRecord)
 CAPACITY_GATES = RunFile("capacity_gates", CapacityGateRecord, many=True)
+#: An overload run (``plsync swarm --overload``, the readiness ``overload`` stage): figures, seconds, memory.
+OVERLOAD = RunFile("overload", OverloadRecord)
 #: A swarm's encoded HdrHistograms, per Locust process (written by Locust itself: loadtests/latency_recording.py).
 HISTOGRAMS = RunFile("histograms", HistogramsRecord)
 #: What the capacity search's generator did in one step (its CPU, requests, errors), in the step's directory.
@@ -99,7 +102,7 @@ GENERATOR_STEP = RunFile("generator_step", GeneratorStepRecord)
 RUN_FILES: dict[str, RunFile[Any]] = {f.name: f for f in (
     ENVIRONMENT, MIGRATE, LATENCY, CONCURRENCY, RECOVERY_STRESS, ORPHANS, SWARMS, SWARM, BASELINES, SWARM_READS,
     READS, READS_SYSTEM, LEDGER_STREAM, MATRIX, BENCHMARKS, BENCHMARK_SCALE, BENCHMARK_SUITE, SOAK, SOAK_PHASES,
-    VERDICT, CAPACITY, CAPACITY_GATES, HISTOGRAMS, GENERATOR_STEP)}
+    VERDICT, CAPACITY, CAPACITY_GATES, HISTOGRAMS, GENERATOR_STEP, OVERLOAD)}
 
 
 def run_file(name: str) -> RunFile[Any]:

@@ -229,10 +229,11 @@ def run_plots(run: RunReader) -> tuple[list[Plot], list[str]]:
     """The plots this run has data for, and why each of the others is missing."""
     from reports.plots.bench_plots import BENCH_PLOTS
     from reports.plots.capacity_plots import CAPACITY_PLOTS
+    from reports.plots.overload_plots import OVERLOAD_PLOTS
     from reports.plots.soak_plots import SOAK_PLOTS
 
     made, missing = [], []
-    for make, absent in (*RUN_PLOTS, *CAPACITY_PLOTS, *BENCH_PLOTS, *SOAK_PLOTS):
+    for make, absent in (*RUN_PLOTS, *CAPACITY_PLOTS, *OVERLOAD_PLOTS, *BENCH_PLOTS, *SOAK_PLOTS):
         plot = make(run)
         if plot is None:
             missing.append(absent)

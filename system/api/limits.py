@@ -6,7 +6,8 @@ once raised the API's memory by 782 MB before its 422. This pure ASGI middleware
 request:
 
 1. an operation that needs a token and was sent none, or a forged or expired one, gets 401 (the body unread);
-2. when the admission queue would refuse it anyway, 503 (system.api.admission), the body unread;
+2. when the admission queue would refuse it anyway, 503 (system.api.admission), the body unread (or, when
+   it is within its limit and arrived with the headers, read, so that the connection stays open);
 3. a ``Content-Length`` past the operation's limit gets 413 (the body unread);
 4. the body is read, counted as it arrives (a chunked one too) and refused with 413 the moment it passes
    the limit, or with 408 when it does not arrive within ``api_body_timeout_s`` (a ``Content-Length`` that
@@ -14,8 +15,12 @@ request:
 5. then the app runs on the body read, which it receives as one message.
 
 A refusal before the body is read answers ``Connection: close``: otherwise the server would go on reading
-(and discarding) the rest of the body to find the next request. Each operation's limit is sized to its
-schema (``worst_case_json_bytes``) unless ``api_body_limit_bytes`` sets one for all.
+(and discarding) the rest of the body to find the next request. A shed request is the exception when its
+body is small and already there: closing would send every shed client to reconnect, and under overload a
+new connection waits in the accept queue (uvloop accepts one per loop iteration) for seconds.
+
+Each operation's limit is sized to its schema (``worst_case_json_bytes``) unless ``api_body_limit_bytes``
+sets one for all.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ from system.api.errors import error_response
 from system.config import SystemConfig
 from system.errors import AuthenticationError, ConfigurationError
 
+#: How long a shed request's body may take to arrive for its 503 to keep the connection (else it closes it).
+SHED_DRAIN_S = 0.05
 #: Any request that matches no operation with a body (GETs, unknown paths): nothing legitimate sends more.
 NO_BODY_LIMIT = 1024
 #: A body's limit is twice the largest compact JSON its schema admits (room for whitespace), at least this.
@@ -146,7 +153,8 @@ class LimitsMiddleware:
             why = scope["app"].state.components.admission.overloaded()
             if why is not None:
                 scope["app"].state.components.admission.shed += 1
-                await self.refuse(503, "OverloadedError", f"the API is overloaded: {why}", has_body, scope,
+                unread = has_body and not await self.drained(receive, declared, limit)
+                await self.refuse(503, "OverloadedError", f"the API is overloaded: {why}", unread, scope,
                                   receive, send)
                 return
         if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -210,6 +218,20 @@ class LimitsMiddleware:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+    @classmethod
+    async def drained(cls, receive: Receive, declared: bytes | None, limit: int) -> bool:
+        """Whether a shed request's body, declared within its limit, was read whole at once (it has arrived
+        with its headers): its 503 can then keep the connection. Closing it would make every shed client
+        reconnect, and under overload a new connection waits in the accept queue for seconds (the event loop
+        accepts one per iteration)."""
+        if declared is None or not declared.isdigit() or int(declared) > limit:
+            return False
+        try:
+            async with asyncio.timeout(SHED_DRAIN_S):
+                return await cls.read_body(receive, limit) is not None
+        except (BodyTooLarge, TimeoutError):
+            return False
 
     @staticmethod
     async def refuse(status: int, kind: str, detail: str, unread: bool, scope: Scope, receive: Receive,

@@ -135,6 +135,24 @@ def test_the_api_answers_503_with_retry_after_before_touching_the_database(
         assert client.post(path, json={"xp": 1}, headers=auth(tokens["student"])).status_code == 200
 
 
+def test_a_shed_request_whose_small_body_arrived_keeps_its_connection(
+        db: Database, config: SystemConfig, users: Users, tokens: dict[str, str]) -> None:
+    """Closing it would make every shed client reconnect (measured: under overload new connections waited
+    seconds in the accept queue); a body past the limit, or not there at once, still closes it unread."""
+    app = create_app(dataclasses.replace(config, pool_size=1, api_queue_max=0), strategy="coupled", db=db)
+    path = f"/api/v1/progress/{users.student}/PLAYER/level-up"
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.post(path, json={"xp": 1}, headers=auth(tokens["student"])).status_code == 200
+        gate = app.state.components.admission
+        client.portal.call(gate.acquire)
+        kept = client.post(path, json={"xp": 1}, headers=auth(tokens["student"]))
+        assert kept.status_code == 503 and "connection" not in kept.headers, kept.headers
+        huge = client.post(path, content=b"x" * 20_000, headers={**auth(tokens["student"]),
+                                                                 "Content-Type": "application/json"})
+        assert huge.status_code == 503 and huge.headers["connection"] == "close"
+        client.portal.call(gate.release)
+
+
 def xp(db: Database, student: int) -> int:
     with db.transaction() as session:
         return int(session.execute(text("SELECT total_xp FROM specialization_progress WHERE student_id = :s AND "

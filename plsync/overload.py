@@ -1,0 +1,202 @@
+"""An overload run: offer the HTTP API ``factor`` times its capacity for a while, then drop back, and measure
+what it did (goodput, latency of what it admitted, what it shed and how fast, its memory, its recovery),
+with the ledger and the invariant checker judging the writes as in any swarm.
+
+The capacity is given, or calibrated first: a short closed-model HTTP swarm (its users each wait for their
+reply, so it runs the API flat out without overloading its queue) and its admitted replies per second. The
+schedule is one open-model swarm (plsync/swarm.py) in three phases: half the capacity (``before``), factor x
+capacity (``overload``), half the capacity again (``after``), as inline rate stages. Its Locust process
+counts every second and phase (loadtests/intervals.py) while a thread here samples the API's resident memory
+every half second; plsync/overload_figures.py turns both into the figures.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fixtures.provision import Environment
+from loadtests.arrivals import ArrivalPlan
+from loadtests.intervals import Phases, merge
+from loadtests.stages import Stage, inline
+from plsync.overload_figures import OverloadFigures, compute
+from plsync.records.files import OVERLOAD
+from plsync.records.overload import OverloadRecord
+from plsync.rundir import RunDirectory, to_jsonable
+from plsync.swarm import INTERVALS_FILE, SwarmOptions, SwarmResult, run_swarm
+from plsync.swarm_sampling import RssSampler
+from system.config import SystemConfig
+from system.errors import ConfigurationError
+
+#: Below this many seconds a phase is too short for its timing figures to be judged (smoke sizes).
+MIN_TIMED_PHASE_S = 10
+RSS_EVERY_S = 0.5
+
+
+@dataclass(frozen=True, kw_only=True)
+class OverloadOptions:
+    strategy: str = "coupled"
+    workload: str = "hotspot"
+    factor: float = 3.0
+    overload_s: int = 60
+    phase_s: int = 20
+    #: None: calibrated by a closed-model swarm of ``calibration_users`` for ``calibration_s``.
+    capacity_per_s: float | None = None
+    calibration_s: int = 10
+    calibration_users: int = 64
+    #: The open model's pool: enough to keep factor x capacity in flight while the API makes some wait (with
+    #: 400 the pool, not the API, refused most of a 3x overload: every user was waiting on a reply).
+    max_users: int = 1000
+    #: A slot that cannot find a free user within this is dropped (counted), not queued: a longer wait would
+    #: be the generator's own backlog, lived through by the requests behind it and drained after the overload.
+    late_limit_s: float = 1.0
+    arrivals: str = "poisson"
+    students: int = 1000
+
+    def __post_init__(self) -> None:
+        if not 1 < self.factor <= 10:
+            raise ConfigurationError(f"the overload factor must be above 1 and at most 10, not {self.factor:g}")
+        if self.overload_s < 1 or self.phase_s < 1 or self.calibration_s < 1:
+            raise ConfigurationError("the overload, phase and calibration times must be at least 1 s")
+        if self.capacity_per_s is not None and self.capacity_per_s <= 0:
+            raise ConfigurationError("the capacity must be positive")
+        self.swarm(self.capacity_per_s or 10.0)  # the swarm it will run is valid before anything starts
+
+    @property
+    def run_time_s(self) -> int:
+        return 2 * self.phase_s + self.overload_s
+
+    @property
+    def sizing(self) -> str:
+        return "full" if min(self.phase_s, self.overload_s) >= MIN_TIMED_PHASE_S else "short phases"
+
+    def stages(self) -> str:
+        """Half the capacity, factor x capacity, half the capacity: fractions of the overload rate."""
+        total, low = self.run_time_s, 0.5 / self.factor
+        return inline((Stage(self.phase_s / total, low), Stage((self.phase_s + self.overload_s) / total, 1.0),
+                       Stage(1.0, low)))
+
+    def swarm(self, capacity_per_s: float) -> SwarmOptions:
+        plan = ArrivalPlan(self.factor * capacity_per_s, self.arrivals, self.max_users, self.late_limit_s,
+                           stages=self.stages())
+        return SwarmOptions(strategy=self.strategy, workload=self.workload, users=self.max_users,
+                            spawn_rate=self.max_users, run_time_s=self.run_time_s, transport="http",
+                            students=self.students, open_model=plan,
+                            phases=Phases(self.phase_s, self.phase_s + self.overload_s))
+
+    def calibration(self) -> SwarmOptions:
+        return SwarmOptions(strategy=self.strategy, workload=self.workload, users=self.calibration_users,
+                            spawn_rate=self.calibration_users, run_time_s=self.calibration_s, transport="http",
+                            students=self.students)
+
+
+def admitted_per_s(result: SwarmResult) -> float:
+    """A closed-model swarm's replies that did what they were asked, per second: Locust's requests per second
+    over its steady window (from the second sample with every user running: the first still counts spawning
+    and connecting) times the share of the ledger's entries that were ok; over the whole run when the
+    timeline is too short for a window."""
+    entries = sum(result.ledger.values())
+    ok_share = result.ledger.get("ok", 0) / entries if entries else 0.0
+    full = [p for p in result.timeline if p.users >= result.users][1:]
+    if len(full) >= 2 and full[-1].t_s > full[0].t_s:
+        rate = (full[-1].total_requests - full[0].total_requests) / (full[-1].t_s - full[0].t_s)
+        return rate * ok_share
+    return result.ledger.get("ok", 0) / result.run_time_s
+
+
+def calibrate(env: Environment, config: SystemConfig, options: OverloadOptions, run: RunDirectory
+              ) -> tuple[float, dict[str, float]]:
+    """The capacity, and the cores each process group kept busy meanwhile (on a shared machine the API's share
+    of the CPU during the calibration and during the overload may differ: the goodput ratio reads with both)."""
+    result = run_swarm(env, config, options.calibration(), run)
+    capacity = admitted_per_s(result)
+    if capacity <= 0:
+        raise ConfigurationError(f"the calibration swarm admitted nothing; see {run.path}")
+    return capacity, _cores(result)
+
+
+def _cores(result: SwarmResult) -> dict[str, float]:
+    return {g.group: round(g.cores_busy, 2) for g in result.cpu.groups} if result.cpu else {}
+
+
+def run_overload(env: Environment, config: SystemConfig, options: OverloadOptions, run: RunDirectory, *,
+                 say: Callable[[str], None] = print) -> OverloadRecord:
+    source = "given"
+    capacity = options.capacity_per_s
+    calibration_cores: dict[str, float] = {}
+    if capacity is None:
+        say(f"overload: calibrating: closed model, {options.calibration_users} HTTP users for "
+            f"{options.calibration_s}s")
+        capacity, calibration_cores = calibrate(env, config, options, RunDirectory(run.path / "calibration"))
+        source = (f"calibrated: closed model, {options.calibration_users} HTTP users for {options.calibration_s} s, "
+                  "ok replies per second over its steady window")
+    plan = options.swarm(capacity)
+    say(f"overload: capacity {capacity:.1f}/s ({source.split(':')[0]}); offering {capacity / 2:.1f}/s for "
+        f"{options.phase_s}s, {options.factor:g}x = {options.factor * capacity:.1f}/s for {options.overload_s}s, "
+        f"{capacity / 2:.1f}/s for {options.phase_s}s (open model, {options.arrivals}, at most "
+        f"{options.max_users} users)")
+    samplers: list[RssSampler] = []
+
+    def watch(pid: int) -> RssSampler:
+        samplers.append(RssSampler(pid, RSS_EVERY_S))
+        return samplers[-1]
+
+    swarm_dir = RunDirectory(run.path / "swarm")
+    load = [os.getloadavg()[0]]
+    result = run_swarm(env, config, plan, swarm_dir, api_watch=watch)
+    load.append(os.getloadavg()[0])
+    record = build_record(options, plan, capacity, source, result, swarm_dir, samplers[0].samples if samplers else [])
+    record = record.model_copy(update={"load_average": load, "calibration_cpu_cores": calibration_cores})
+    record = record.model_copy(update={"run_dir": str(swarm_dir.path.relative_to(run.path))})
+    run.write_record(OVERLOAD, record)
+    return record
+
+
+def build_record(options: OverloadOptions, plan: SwarmOptions, capacity: float, source: str, result: SwarmResult,
+                 swarm_dir: RunDirectory, rss: list[tuple[float, int]]) -> OverloadRecord:
+    intervals_file = swarm_dir.path / INTERVALS_FILE
+    note, figures = "", None
+    if intervals_file.exists():
+        document = json.loads(intervals_file.read_text())
+        figures = compute(merge(document["processes"]), capacity, float(options.run_time_s), rss)
+    else:
+        note = f"the Locust process wrote no {INTERVALS_FILE}: nothing per second was measured"
+    latency = result.latency
+    dispatch = latency.dispatch_lag.get("p99") if latency and latency.dispatch_lag else None
+    assert plan.open_model is not None
+    # The swarm's latency and failure-ratio thresholds are a steady swarm's: under overload the 503s are the
+    # point. What else it found (invariants, missing histograms) stays.
+    expected = {*result.threshold_failures, *result.closed_latency_findings}
+    findings = [f"swarm: {f}" for f in result.failures_of_gates if f not in expected]
+    body = {
+        "model": "open", "strategy": options.strategy, "workload": options.workload, "transport": "http",
+        "arrivals": options.arrivals, "capacity_per_s": capacity, "capacity_source": source,
+        "factor": options.factor, "phase_s": options.phase_s, "overload_s": options.overload_s,
+        "before_rate_per_s": capacity / 2, "overload_rate_per_s": plan.open_model.rate_per_s,
+        "max_users": options.max_users, "late_limit_s": options.late_limit_s, "sizing": options.sizing,
+        **_figures(figures, options),
+        "dispatch_lag_p99_ms": dispatch, "generator_limited": bool(latency and latency.generator_limited),
+        "cpu_cores": _cores(result),
+        "lost_xp": result.lost_xp, "unacknowledged_xp": result.unacknowledged_xp,
+        "desynced_pairs": result.desynced_pairs, "invariant_violations": result.invariant_violations,
+        "ledger": result.ledger, "note": note, "findings": findings}
+    return OverloadRecord.model_validate(to_jsonable(body))
+
+
+def _figures(figures: OverloadFigures | None, options: OverloadOptions) -> dict[str, object]:
+    if figures is None:
+        empty: dict[str, object] = dict.fromkeys((
+            "pre_overload_p99_ms", "overload_p99_ms", "refusal_p50_ms", "refusal_p99_ms", "recovery_s",
+            "recovery_bound_s", "rss_before_mb", "rss_peak_mb", "rss_end_mb", "rss_growth_mb"))
+        return empty | {"goodput_per_s": 0.0, "goodput_ratio": 0.0, "shed_share": 0.0, "errors": 0, "phases": [],
+                        "seconds": [], "rss": []}
+    values = dataclasses.asdict(figures)
+    values.pop("capacity_per_s")
+    values["overload_shed"] = next(p.shed for p in figures.phases if p.phase == "overload")
+    bound = figures.recovery_s
+    if bound is None and figures.pre_overload_p99_ms is not None:
+        bound = float(options.phase_s)  # not back within the after phase: at least that long
+    return values | {"recovery_bound_s": bound}

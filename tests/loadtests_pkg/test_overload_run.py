@@ -1,0 +1,49 @@
+"""``plsync swarm --overload``: bad input refused before anything starts, and one short overload run for real
+(calibrated, then 4x the calibrated capacity offered over HTTP): the API sheds, nothing is lost, the record
+is written with its seconds and memory samples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fixtures.provision import Environment
+from plsync.overload import OverloadOptions, run_overload
+from plsync.records.files import OVERLOAD
+from plsync.rundir import RunDirectory
+from system.config import SystemConfig
+from system.db import Database
+from tests.cli import plsync
+
+
+@pytest.mark.parametrize("args", [("--overload-factor", "1"), ("--overload-time", "0"), ("--capacity", "0/s"),
+                                  ("--capacity", "fast"), ("--strategy", "coupled", "--strategy", "redis"),
+                                  ("--max-users", "2000"), ("--arrivals", "bursty"), ("--rate", "100/s"),
+                                  ("--workers", "2")])
+def test_bad_input_is_one_line_and_exit_2(args: tuple[str, ...], tmp_path: Path) -> None:
+    result = plsync("swarm", "--overload", *args, "--runs-dir", str(tmp_path), timeout=60)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.slow
+def test_a_short_overload_run_sheds_and_loses_nothing(db: Database, config: SystemConfig, tmp_path: Path) -> None:
+    env = Environment(db.engine.url.render_as_string(hide_password=False), "url", True, config.redis_url)
+    options = OverloadOptions(factor=4, overload_s=8, phase_s=3, calibration_s=3, calibration_users=32,
+                              max_users=300, students=100)
+    record = run_overload(env, config, options, RunDirectory(tmp_path), say=lambda _line: None)
+    assert record.capacity_source.startswith("calibrated") and record.capacity_per_s > 0
+    assert record.overload_rate_per_s == pytest.approx(4 * record.capacity_per_s)
+    overload = next(p for p in record.phases if p.phase == "overload")
+    assert overload.shed > 0 and record.shed_share > 0
+    assert record.refusal_p99_ms is not None
+    assert record.lost_xp == 0 and record.desynced_pairs == 0 and record.invariant_violations == 0
+    assert record.ledger.get("ok", 0) > 0 and record.note == ""
+    assert record.seconds and record.rss and record.rss_growth_mb is not None
+    assert sum(s.offered for s in record.seconds) == sum(p.offered for p in record.phases)
+    assert record.sizing == "short phases"
+    written = RunDirectory(tmp_path).read_record(OVERLOAD)
+    assert written == record
+    assert (tmp_path / record.run_dir / "intervals.json").exists()
