@@ -81,8 +81,10 @@ class ArrivalPlan:
             raise ConfigurationError(f"worker {worker} of {workers}")
         rng = random.Random(self.seed * 1000 + worker)
         t = worker / self.rate_at(0.0, run_time_s) if self.arrivals == "constant" else 0.0
+        stages = stages_named(self.stages)
+        fixed = self.rate_per_s * stages[0].users / workers if len(stages) == 1 else None  # no lookup per slot
         while True:
-            share = self.rate_at(t, run_time_s) / workers
+            share = fixed or self.rate_at(t, run_time_s) / workers
             if self.arrivals == "poisson":
                 t += rng.expovariate(share)
                 yield t

@@ -3,7 +3,7 @@
 Read from the file the Locust processes wrote (loadtests/latency_recording.py: every process's counts and
 encoded HdrHistograms), merged exactly. The open model's figures: response time (from the intended start:
 what a user of the system lives through), service time (from the send), schedule lag (send - intended
-start), dispatch lag (the generator's own lateness in queueing a slot), and every slot accounted for:
+start), dispatch lag (the generator's own lateness in getting to a slot), and every slot accounted for:
 completed, dropped late, unstarted when the run ended, still in flight. The closed model has one figure,
 the service time Locust timed, kept losslessly.
 """
@@ -18,7 +18,7 @@ from typing import Any
 from loadtests.histograms import LatencyFigures, LatencyHistogram
 
 HISTOGRAM_FILE = "histograms.json"
-#: A schedule whose generator queues slots this late (p99) is the generator's bottleneck, not the system's.
+#: A generator that gets to its slots this late (p99) is the bottleneck itself, not the system.
 GENERATOR_LAG_LIMIT_MS = 20.0
 
 
@@ -34,7 +34,7 @@ class SlotCounts:
 
     @property
     def dropped_ratio(self) -> float:
-        """Slots that could not start within the late limit. Those cut off by the end of the run (queued less
+        """Slots that could not start within the late limit. Those cut off by the end of the run (due less
         than the late limit when it stopped) are counted apart: the end of a run, not the system, left them."""
         return self.dropped_late / self.scheduled if self.scheduled else 0.0
 
