@@ -22,7 +22,7 @@ from fixtures.provision import Environment
 from loadtests.arrivals import ArrivalPlan
 from loadtests.intervals import Phases, merge
 from loadtests.stages import Stage, inline
-from plsync.overload_figures import OverloadFigures, compute
+from plsync.overload_figures import OverloadFigures, api_cores, compute, per_core_ratio
 from plsync.records.files import OVERLOAD
 from plsync.records.overload import OverloadRecord
 from plsync.rundir import RunDirectory, to_jsonable
@@ -149,10 +149,23 @@ def run_overload(env: Environment, config: SystemConfig, options: OverloadOption
     result = run_swarm(env, config, plan, swarm_dir, api_watch=watch)
     load.append(os.getloadavg()[0])
     record = build_record(options, plan, capacity, source, result, swarm_dir, samplers[0].samples if samplers else [])
-    record = record.model_copy(update={"load_average": load, "calibration_cpu_cores": calibration_cores})
+    cores = _overload_cores(swarm_dir, samplers[0].cpu if samplers else [], options)
+    record = record.model_copy(update={
+        "load_average": load, "calibration_cpu_cores": calibration_cores, "api_cores_overload": cores,
+        "goodput_per_core_ratio": per_core_ratio(record.goodput_per_s, capacity, cores,
+                                                 calibration_cores.get("api"))})
     record = record.model_copy(update={"run_dir": str(swarm_dir.path.relative_to(run.path))})
     run.write_record(OVERLOAD, record)
     return record
+
+
+def _overload_cores(swarm_dir: RunDirectory, cpu: list[tuple[float, float]], options: OverloadOptions
+                    ) -> float | None:
+    intervals_file = swarm_dir.path / INTERVALS_FILE
+    if not intervals_file.exists():
+        return None
+    epoch = merge(json.loads(intervals_file.read_text())["processes"]).epoch
+    return api_cores(cpu, epoch, options.phase_s, options.phase_s + options.overload_s)
 
 
 def build_record(options: OverloadOptions, plan: SwarmOptions, capacity: float, source: str, result: SwarmResult,

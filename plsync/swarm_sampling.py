@@ -47,12 +47,14 @@ class OpenTransactionSampler:
 
 
 class RssSampler:
-    """A process's resident memory every ``every_s`` seconds, as (wall-clock time, bytes); a process that is
-    gone ends the samples (what it held last is the last sample)."""
+    """A process's resident memory every ``every_s`` seconds, as (wall-clock time, bytes), and its CPU time
+    (user + system seconds) at the same moments; a process that is gone ends the samples (what it held last is
+    the last sample)."""
 
     def __init__(self, pid: int, every_s: float = 0.5) -> None:
         self.pid, self.every_s = pid, every_s
         self.samples: list[tuple[float, int]] = []
+        self.cpu: list[tuple[float, float]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -60,7 +62,9 @@ class RssSampler:
         try:
             process = psutil.Process(self.pid)
             while True:
-                self.samples.append((time.time(), int(process.memory_info().rss)))
+                now, times = time.time(), process.cpu_times()
+                self.samples.append((now, int(process.memory_info().rss)))
+                self.cpu.append((now, times.user + times.system))
                 if self._stop.wait(self.every_s):
                     return
         except psutil.Error:

@@ -27,6 +27,15 @@ def recovery_text(record: OverloadRecord) -> str:
     return f"none within the {record.phase_s} s after it"
 
 
+def _per_core(record: OverloadRecord) -> str:
+    calibrated = record.calibration_cpu_cores.get("api")
+    if record.goodput_per_core_ratio is None or record.api_cores_overload is None or not calibrated:
+        return "not measured (the capacity was given, or the API's CPU was not sampled)"
+    return (f"{record.goodput_per_core_ratio:.0%} of capacity's: {record.goodput_per_s:.1f}/s on "
+            f"{record.api_cores_overload:.2f} cores against {record.capacity_per_s:.1f}/s on {calibrated:.2f} cores "
+            "in the calibration (the generator shares the API's machine: this ratio is the gate)")
+
+
 def headline(record: OverloadRecord) -> list[str]:
     """One line per figure the issue asks for, each naming its model, percentile and window."""
     return [
@@ -37,6 +46,7 @@ def headline(record: OverloadRecord) -> list[str]:
         f"{record.max_users} users)",
         f"goodput during the overload: {record.goodput_per_s:.1f}/s admitted = {record.goodput_ratio:.0%} of "
         f"capacity (per completion second, averaged over the phase)",
+        f"goodput per API core: {_per_core(record)}",
         f"admitted p99 (response time from the intended start): before {_ms(record.pre_overload_p99_ms)} ms, "
         f"during {_ms(record.overload_p99_ms)} ms",
         f"shed (503 + Retry-After): {record.shed_share:.1%} of the requests offered during the overload; a refusal "

@@ -69,6 +69,10 @@ class OverloadRecord(Record):
     sizing: str
     goodput_per_s: float
     goodput_ratio: float
+    #: Cores the API kept busy during the overload phase, and the goodput ratio per API core (see
+    #: plsync/overload_figures.py): None when the capacity was given or the CPU was not sampled.
+    api_cores_overload: float | None = None
+    goodput_per_core_ratio: float | None = None
     shed_share: float
     #: 503s of shedding to requests intended during the overload: none means the overload never got past the
     #: API's queue (the generator's pool held it back), and the run measured no shedding at all.

@@ -1,11 +1,13 @@
 """Stage ``overload``: the HTTP API offered ``overload_factor`` x its calibrated capacity for ``overload_s``,
 between two half-capacity phases (plsync/overload.py), the shipping strategy, sized by the profile.
 
-Gated: goodput during the overload >= 80 % of capacity, the API's memory growth < 50 MB, latency back to the
-pre-overload p99 within 2 s of the overload's end (the issue's figures), nothing lost or desynced, no 5xx
-but the 503 of shedding and no request left without a reply, and some load shed (a run whose overload never
-got past the API's queue measured the generator's pool, not the API's shedding). A profile whose phases are
-short (smoke) has its timing gates (goodput, recovery) exempt: measured and reported, not judged, never passed.
+Gated: goodput during the overload >= 80 % of capacity per API core (plsync/overload_figures.py: the generator
+shares the API's machine, so the plain ratio is reported and not gated), the API's memory growth < 50 MB,
+latency back to the pre-overload p99 within 2 s of the overload's end (the issue's figures), nothing lost or
+desynced, no 5xx but the 503 of shedding and no request left without a reply, and some load shed (a run whose
+overload never got past the API's queue measured the generator's pool, not the API's shedding). A profile whose
+phases are short (smoke) has its timing gates (goodput, recovery) exempt: measured and reported, not judged,
+never passed.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ def _timed(name: str, field: str, op: str, value: float) -> FieldGate:
 
 STAGE = Stage("overload", "the HTTP API offered 3x its capacity for a while: goodput, memory, recovery, nothing "
               "lost", run, gates=(
-                  _timed("goodput >= 80% of capacity under overload", "goodput_ratio", ">=", GOODPUT_MIN_RATIO),
+                  _timed("goodput per API core >= 80% of capacity's under overload", "goodput_per_core_ratio",
+                         ">=", GOODPUT_MIN_RATIO),
                   _timed("latency back to its pre-overload p99 within 2 s", "recovery_bound_s", "<=",
                          RECOVERY_MAX_S),
                   FieldGate("the overload reached the API (it shed load)", OVERLOAD, "overload_shed", ">=", 1),

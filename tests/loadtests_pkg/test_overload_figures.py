@@ -8,7 +8,7 @@ from loadtests.arrivals import ArrivalPlan
 from loadtests.intervals import Intervals, Phases, exact_percentile, merge, outcome_of
 from loadtests.stages import parse_stages
 from plsync.overload import OverloadOptions
-from plsync.overload_figures import compute
+from plsync.overload_figures import api_cores, compute, per_core_ratio
 from system.errors import ConfigurationError
 
 MB = 1024 * 1024
@@ -114,3 +114,20 @@ def test_inline_stages_are_validated() -> None:
     for bad in ("0.5:0.2", "1:0", "x:1", "0.7:1,0.5:1,1:1"):
         with pytest.raises(ConfigurationError):
             ArrivalPlan(10, stages=bad)
+
+
+def test_the_apis_cores_come_from_its_cpu_samples_inside_the_overload() -> None:
+    epoch = 1000.0
+    # CPU seconds at wall-clock times: 0.2 cores before second 20, 0.5 from 20 to 80, nothing after.
+    samples = [(epoch + t, 0.2 * min(t, 20) + 0.5 * max(0, min(t, 80) - 20)) for t in range(0, 100, 2)]
+    assert api_cores(samples, epoch, 20, 80) == 0.5
+    assert api_cores(samples, None, 20, 80) is None
+    assert api_cores(samples[:1], epoch, 0, 100) is None
+
+
+def test_goodput_per_core_is_against_the_calibrations_per_core_capacity() -> None:
+    # 200/s on 0.5 cores against 300/s on 0.75 cores: 400/s a core each, the same efficiency.
+    assert per_core_ratio(200.0, 300.0, 0.5, 0.75) == pytest.approx(1.0)
+    assert per_core_ratio(100.0, 300.0, 0.5, 0.75) == pytest.approx(0.5)
+    assert per_core_ratio(200.0, 300.0, None, 0.75) is None
+    assert per_core_ratio(200.0, 300.0, 0.5, None) is None
