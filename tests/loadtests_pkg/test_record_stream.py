@@ -145,7 +145,12 @@ def test_the_flusher_sends_on_its_own_and_a_further_test_continues_the_stream() 
     sender.add([3])
     sender.finish()
     batches = [Batch.from_message(d) for d in wire.sent]
-    assert [(b.seq, b.final, b.total) for b in batches] == [(0, False, None), (1, True, 2), (2, True, 3)]
+    # Where [2] travels depends on whether the flusher's timer came due before finish() stopped it (it may on a
+    # busy machine): either in the first test's final batch or in a batch of its own before it. Either way the
+    # sequence has no gap, each test ends with one final batch carrying the running total, nothing is repeated.
+    assert [b.seq for b in batches] == list(range(len(batches)))
+    assert [(b.final, b.total) for b in batches if b.final] == [(True, 2), (True, 3)]
+    assert batches[-1].final and [r for b in batches for r in b.records] == [[1], [2], [3]]
     collector = StreamCollector("ledger", lambda _w, _r: None)
     _deliver(wire, collector)
     assert collector.incomplete() == {} and collector.workers["w1"].records == 3
