@@ -8,36 +8,19 @@ loop has ended, as it has when ``quitting`` fires; its socket still holds every 
 from __future__ import annotations
 
 import sys
-from collections import deque
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import gevent
 from locust.event import Events
 from locust.runners import MasterRunner
 
 import loadtests.common
 import loadtests.latency_recording
 from loadtests.record_stream import Batch, message_type
+from tests.loadtests_pkg.master_socket import Msg, Socket
 
 WORKERS = ("w1", "w2")
-
-
-class Msg:
-    def __init__(self, type_: str, data: Any, node_id: str) -> None:
-        self.type, self.data, self.node_id = type_, data, node_id
-
-
-class Socket:
-    def __init__(self, messages: list[Msg]) -> None:
-        self.messages = deque(messages)
-
-    def recv_from_client(self) -> tuple[str, Msg]:
-        while not self.messages:
-            gevent.sleep(60)
-        msg = self.messages.popleft()
-        return msg.node_id, msg
 
 
 class QuietMaster(MasterRunner):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Any
 
 import gevent
 
 from loadtests.record_stream import Batch, BatchSender, StreamCollector, drain, message_type
+from tests.loadtests_pkg.master_socket import Msg, Socket
 
 
 class Wire:
@@ -81,24 +81,6 @@ def test_a_worker_without_its_final_batch_is_incomplete() -> None:
         "cut": "quit or fell silent before its final batch (2 records in 1 batches received)",
         "short": "sent 3 records, 1 arrived",
         "silent": "its final batch never arrived (0 records in 0 batches received)"}
-
-
-class Msg:
-    def __init__(self, type_: str, data: Any, node_id: str) -> None:
-        self.type, self.data, self.node_id = type_, data, node_id
-
-
-class Socket:
-    """Locust's master socket as ``drain`` uses it: messages waiting, then silence."""
-
-    def __init__(self, messages: list[Msg]) -> None:
-        self.messages = deque(messages)
-
-    def recv_from_client(self) -> tuple[str, Msg]:
-        while not self.messages:
-            gevent.sleep(60)
-        msg = self.messages.popleft()
-        return msg.node_id, msg
 
 
 def test_drain_waits_for_the_last_final_batch_then_stops() -> None:
