@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,14 +36,15 @@ def test_a_role_without_what_it_needs_exits_2_before_starting(args: list[str], e
     assert not any(tmp_path.iterdir())  # nothing started, nothing written
 
 
-@pytest.mark.slow
-def test_the_readme_master_and_worker_commands_in_separate_directories(db: Database, tmp_path: Path) -> None:
+def master_with_one_worker(db: Database, tmp_path: Path, *swarm: str) -> dict[str, Any]:
+    """A ``plsync swarm --master`` run with ``swarm``'s options and one ``plsync swarm --worker`` told only where
+    the master is, each in its own directory; the master's JSON result."""
     url, port = db.engine.url.render_as_string(hide_password=False), free_port()
     (tmp_path / "master").mkdir(), (tmp_path / "worker").mkdir()
     master = subprocess.Popen(
         [PLSYNC, "swarm", "--master", "--expect-workers", "1", "--master-bind-host", LOOPBACK, "--master-port",
-         str(port), "--users", "8", "--spawn-rate", "8", "--run-time", "4s", "--students", "30", "--json",
-         "--database-url", url, "--disposable", "--runs-dir", str(tmp_path / "master" / "runs")],
+         str(port), *swarm, "--students", "30", "--json", "--database-url", url, "--disposable", "--runs-dir",
+         str(tmp_path / "master" / "runs")],
         cwd=tmp_path / "master", env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         worker = plsync("swarm", "--worker", "--master-host", LOOPBACK, "--master-port", str(port),
@@ -53,6 +55,11 @@ def test_the_readme_master_and_worker_commands_in_separate_directories(db: Datab
     assert worker.returncode == 0, worker.stderr[-2000:]
     assert master.returncode == 0, err[-2000:]
     [result] = json.loads(out)
+    return dict(result)
+
+@pytest.mark.slow
+def test_the_readme_master_and_worker_commands_in_separate_directories(db: Database, tmp_path: Path) -> None:
+    result = master_with_one_worker(db, tmp_path, "--users", "8", "--spawn-rate", "8", "--run-time", "4s")
     assert result["workers"] == 1 and result["incomplete_workers"] == {} and result["requests"] > 20
     assert (result["lost_xp"], result["unacknowledged_xp"], result["desynced_pairs"]) == (0, 0, 0)
     assert not list((tmp_path / "worker").rglob("ledger*"))  # the worker's ledger went to the master
@@ -62,22 +69,8 @@ def test_the_readme_master_and_worker_commands_in_separate_directories(db: Datab
 def test_an_open_model_master_hands_its_schedule_to_a_worker_on_another_host(db: Database, tmp_path: Path) -> None:
     """The worker is told nothing of the schedule: rate, arrivals, seed and the schedule's wall-clock start reach
     it as Locust custom options in the master's spawn message."""
-    url, port = db.engine.url.render_as_string(hide_password=False), free_port()
-    (tmp_path / "master").mkdir(), (tmp_path / "worker").mkdir()
-    master = subprocess.Popen(
-        [PLSYNC, "swarm", "--master", "--expect-workers", "1", "--master-bind-host", LOOPBACK, "--master-port",
-         str(port), "--rate", "40/s", "--arrivals", "poisson", "--users", "8", "--run-time", "5s", "--students",
-         "30", "--json", "--database-url", url, "--disposable", "--runs-dir", str(tmp_path / "master" / "runs")],
-        cwd=tmp_path / "master", env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        worker = plsync("swarm", "--worker", "--master-host", LOOPBACK, "--master-port", str(port),
-                        "--database-url", url, cwd=tmp_path / "worker", timeout=180)
-        out, err = master.communicate(timeout=180)
-    finally:
-        master.kill()
-    assert worker.returncode == 0, worker.stderr[-2000:]
-    assert master.returncode == 0, err[-2000:]
-    [result] = json.loads(out)
+    result = master_with_one_worker(db, tmp_path, "--rate", "40/s", "--arrivals", "poisson", "--users", "8",
+                                    "--run-time", "5s")
     latency = result["latency"]
     assert latency["model"] == "open" and latency["arrivals"] == "poisson" and latency["offered_rate_per_s"] == 40
     assert latency["processes"] == latency["expected_processes"] == 1
