@@ -42,6 +42,10 @@ def test_a_short_overload_run_sheds_and_loses_nothing(db: Database, config: Syst
     assert record.lost_xp == 0 and record.desynced_pairs == 0 and record.invariant_violations == 0
     assert record.ledger.get("ok", 0) > 0 and record.note == ""
     assert record.seconds and record.rss and record.rss_growth_mb is not None
+    # The goodput gate's per-core ratio comes from the API's CPU sampled during the overload phase.
+    assert record.api_cores_overload is not None and record.api_cores_overload > 0
+    # (a 3 s calibration may have no steady window to measure the API's cores in: then the ratio is not measured)
+    assert (record.goodput_per_core_ratio is None) == (not record.calibration_cpu_cores.get("api"))
     assert sum(s.offered for s in record.seconds) == sum(p.offered for p in record.phases)
     assert record.sizing == "short phases"
     written = RunDirectory(tmp_path).read_record(OVERLOAD)
