@@ -41,7 +41,7 @@ from pydantic import BaseModel
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from system.api.admission import CLIENT, ClientWatch
+from system.api.admission import CLIENT, CONNECTION_LOST, ClientWatch
 from system.api.errors import error_response
 from system.config import SystemConfig
 from system.errors import AuthenticationError, ConfigurationError
@@ -174,7 +174,7 @@ class LimitsMiddleware:
             return
         if body is None:
             return  # the client left while sending it
-        watch = ClientWatch(receive)
+        watch = ClientWatch(receive, (scope.get("extensions") or {}).get(CONNECTION_LOST))
         replayed = False
 
         async def app_receive() -> Message:
