@@ -177,11 +177,9 @@ def serve_cmd(host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     """
     import dataclasses
 
-    import uvicorn
-
     from plsync.session import open_system
     from system.api.app import create_app
-    from system.api.server import uvicorn_config
+    from system.api.server import run as run_api
     from system.api.tokens import TokenCodec
     from system.strategies import strategy_class
 
@@ -200,7 +198,7 @@ def serve_cmd(host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
             _write_private(token_file, token + "\n")
         console.print(f"API on http://{host}:{port} (strategy {strategy}); the token is user {admin}'s, valid "
                       f"{system.config.api_token_ttl_s:.0f} s")
-        uvicorn.Server(uvicorn_config(api, served, host=host, port=port)).run()
+        run_api(api, served, host=host, port=port)
 
 
 def _first_admin(system: OpenSystem) -> int:

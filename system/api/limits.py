@@ -38,7 +38,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
-from starlette.routing import BaseRoute, Match
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from system.api.admission import CLIENT, CONNECTION_LOST, ClientWatch
@@ -61,6 +61,10 @@ class Operation:
     route: APIRoute
     body_limit: int
     needs_token: bool
+
+    def matches(self, method: str, path: str) -> bool:
+        """Starlette's full match (path and method; HEAD where GET is), without the scope it builds."""
+        return method in (self.route.methods or ()) and self.route.path_regex.match(path) is not None
 
 
 def worst_case_json_bytes(model: type[BaseModel]) -> int:
@@ -123,17 +127,53 @@ class BodyTooLarge(Exception):
     pass
 
 
+class Operations:
+    """The operations' limits, and the refusal the server may answer before the app (``early_refusal``)."""
+
+    def __init__(self, table: list[Operation], state: Any) -> None:
+        #: ``state``: the app's state, whose components (the admission queue, the tokens) exist once it started.
+        self.table, self.state = table, state
+
+    def find(self, method: str, path: str) -> Operation | None:
+        for op in self.table:
+            if op.matches(method, path):
+                return op
+        return None
+
+    def early_refusal(self, method: str, path: str, headers: list[tuple[bytes, bytes]]) -> str | None:
+        """Why the request the server has just read the head of would be shed (system.api.server answers it
+        then, without the app), or None: the app decides, as for every request under any other server.
+
+        Only what the middleware below would answer with 503 the same way: a known operation while the
+        queue refuses, whose token is accepted (else its 401 comes first) and whose body, if any, is declared
+        with a length within its limit (a chunked or oversized one is the middleware's, which closes it)."""
+        components = getattr(self.state, "components", None)
+        if components is None:
+            return None
+        why = components.admission.overloaded()
+        if why is None:
+            return None
+        op = self.find(method, path)
+        if op is None:
+            return None
+        fields = dict(headers)
+        declared = fields.get(b"content-length", b"0")
+        if b"transfer-encoding" in fields or not declared.isdigit() or int(declared) > op.body_limit:
+            return None
+        if op.needs_token and LimitsMiddleware.check_token(components.tokens, fields.get(b"authorization")):
+            return None
+        components.admission.shed += 1
+        return f"the API is overloaded: {why}"
+
+
 class LimitsMiddleware:
     """The checks of this module's docstring, in that order, before the app sees the request."""
 
-    def __init__(self, app: ASGIApp, *, table: list[Operation], body_timeout_s: float) -> None:
-        self.app, self.table, self.body_timeout_s = app, table, body_timeout_s
+    def __init__(self, app: ASGIApp, *, operations: Operations, body_timeout_s: float) -> None:
+        self.app, self.operations, self.body_timeout_s = app, operations, body_timeout_s
 
     def operation(self, scope: Scope) -> Operation | None:
-        for op in self.table:
-            if op.route.matches(scope)[0] is Match.FULL:
-                return op
-        return None
+        return self.operations.find(scope["method"], scope["path"])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -145,7 +185,7 @@ class LimitsMiddleware:
         declared = headers.get(b"content-length")
         has_body = bool(declared and declared != b"0") or b"transfer-encoding" in headers
         if op is not None and op.needs_token:
-            refusal = self.check_token(scope, headers.get(b"authorization"))
+            refusal = self.check_token(scope["app"].state.components.tokens, headers.get(b"authorization"))
             if refusal is not None:
                 await self.refuse(401, "AuthenticationError", refusal, has_body, scope, receive, send)
                 return
@@ -192,14 +232,14 @@ class LimitsMiddleware:
             watch.close()
 
     @staticmethod
-    def check_token(scope: Scope, authorization: bytes | None) -> str | None:
+    def check_token(tokens: Any, authorization: bytes | None) -> str | None:
         """Why the request's token is refused, or None. Verified tokens are remembered (VerifiedTokens), so
         the dependency that reads the token again finds it without a second signature check."""
         scheme, _, credentials = (authorization or b"").decode("latin-1").partition(" ")
         if scheme.lower() != "bearer" or not credentials:
             return "missing bearer token (send Authorization: Bearer <token>)"
         try:
-            scope["app"].state.components.tokens.verify(credentials)
+            tokens.verify(credentials)
         except AuthenticationError as exc:
             return str(exc)
         return None
@@ -244,7 +284,8 @@ def install_limits(app: FastAPI, routes: Sequence[BaseRoute], config: SystemConf
                    ) -> None:
     """Put the limits of ``routes`` (the operations ``app`` includes) in front of ``app``."""
     table = operations(routes, token_dependency, config)
-    app.add_middleware(LimitsMiddleware, table=table, body_timeout_s=config.api_body_timeout_s)
+    app.state.operations = Operations(table, app.state)
+    app.add_middleware(LimitsMiddleware, operations=app.state.operations, body_timeout_s=config.api_body_timeout_s)
     build = app.openapi
 
     def openapi() -> dict[str, Any]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
+import socket
 import time
 from pathlib import Path
 
@@ -211,3 +213,66 @@ def test_concurrent_requests_of_one_caller_share_one_read_of_its_role(
 
     client.portal.call(twenty_at_once)
     assert reads == [users.student] and not comp.reading_roles
+
+
+def test_over_real_sockets_the_server_sheds_before_the_app_and_keeps_what_the_app_would_answer(
+        db: Database, students: list[int], admin_id: int, tmp_path: Path) -> None:
+    """system.api.server answers a shed request itself (no task, no middleware, no app): its 503 is the app's,
+    the connection stays open when the body came with the head and closes when it did not, and what the app
+    would refuse first (a missing token) is still the app's to refuse."""
+    secret = generate_api_secret()
+    a, b = students[:2]
+    start = xp(db, b)
+    token = TokenCodec(secret).issue(b, "student")
+    body = b'{"xp": 7}'
+    shed = head(f"/api/v1/progress/{b}/PLAYER/level-up", token, f"Content-Length: {len(body)}\r\n") + body
+
+    def answer(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(4096)
+            assert chunk, f"closed after {data!r}"
+            data += chunk
+        raw_head, rest = data.split(b"\r\n\r\n", 1)
+        lines = raw_head.decode().split("\r\n")
+        fields = dict(line.lower().split(": ", 1) for line in lines[1:])
+        while len(rest) < int(fields["content-length"]):
+            rest += sock.recv(4096)
+        return int(lines[0].split(" ")[1]), fields, rest
+
+    with serve(db, tmp_path, strategy="coupled", secret=secret,
+               extra=("--pool-size", "1", "--queue-max", "0")) as served, db.engine.connect() as holder:
+        with holder.begin():
+            holder.execute(text("SELECT 1 FROM specialization_progress WHERE student_id = :s FOR UPDATE"), {"s": a})
+            first = connect(served.base)  # admitted, then waits for the row lock: the one slot is busy
+            first.sendall(head(f"/api/v1/progress/{a}/PLAYER/level-up", TokenCodec(secret).issue(a, "student"),
+                               f"Content-Length: {len(body)}\r\n") + body)
+            time.sleep(0.5)
+            with connect(served.base) as sock:
+                for _ in range(2):  # the same connection, twice: kept open
+                    began = time.monotonic()
+                    sock.sendall(shed)
+                    status, fields, payload = answer(sock)
+                    assert time.monotonic() - began < 0.5
+                    assert status == 503 and "connection" not in fields, fields
+                    assert fields["retry-after"].isdigit() and fields["content-type"] == "application/json"
+                    assert json.loads(payload)["error"] == "OverloadedError"
+                # Pipelined: two in one write, two answers in order.
+                sock.sendall(shed + shed)
+                assert [answer(sock)[0] for _ in range(2)] == [503, 503]
+            with connect(served.base) as sock:  # the head alone: answered at once, and closed
+                sock.sendall(shed[:-len(body)])
+                status, fields, _ = answer(sock)
+                assert status == 503 and fields["connection"] == "close"
+                sock.settimeout(2)
+                assert sock.recv(1) == b""
+            with connect(served.base) as sock:  # no token: the app's 401 comes first, as under no overload
+                sock.sendall(head(f"/api/v1/progress/{b}/PLAYER/level-up", None,
+                                  f"Content-Length: {len(body)}\r\n") + body)
+                assert answer(sock)[0] == 401
+        assert response_status(first, 15)[0] == 200
+        first.close()
+        with connect(served.base) as sock:  # the slot is free again: served
+            sock.sendall(shed)
+            assert answer(sock)[0] == 200
+    assert xp(db, b) - start == 7
