@@ -162,6 +162,9 @@ def serve_cmd(host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
                                                      "database slot; more are refused with 503")] = 256,
               queue_wait: Annotated[float, typer.Option("--queue-wait", min=0.001, help="Seconds a request may "
                                                         "wait for a slot before it is refused with 503")] = 2.0,
+              standing_wait: Annotated[float, typer.Option("--queue-standing-wait", min=0.001, help="Seconds a "
+                                                           "request may wait once the queue has not been empty "
+                                                           "for 100 ms (a sustained overload)")] = 0.1,
               header_timeout: Annotated[float, typer.Option("--header-timeout", min=0.001, help="Seconds a "
                                                             "connection may take to send a request's headers")] = 5.0,
               body_timeout: Annotated[float, typer.Option("--body-timeout", min=0.001, help="Seconds a request "
@@ -188,7 +191,8 @@ def serve_cmd(host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     with open_system(settings, with_redis=strategy_class(strategy).needs_redis) as system:
         # Its own pool, named plsync-api, sized for concurrent requests (the library default of 5 queues them).
         served = dataclasses.replace(system.config, pool_size=pool_size, max_overflow=8, api_queue_max=queue_max,
-                                     api_queue_wait_s=queue_wait, api_header_timeout_s=header_timeout,
+                                     api_queue_wait_s=queue_wait, api_queue_standing_wait_s=standing_wait,
+                                     api_header_timeout_s=header_timeout,
                                      api_body_timeout_s=body_timeout, api_max_connections=max_connections)
         api = create_app(served, strategy=strategy)
         admin = _first_admin(system)

@@ -71,6 +71,9 @@ class SystemConfig:
     api_queue_max: int = 256
     #: How long a request may wait for a slot before it is refused with 503 (seconds).
     api_queue_wait_s: float = 2.0
+    #: How long, once the queue has not been empty for 100 ms (a sustained overload), a request may wait
+    #: (seconds; system.api.admission).
+    api_queue_standing_wait_s: float = 0.1
 
     def __post_init__(self) -> None:
         self.sqlalchemy_url()  # fail at construction on a malformed URL
@@ -87,8 +90,10 @@ class SystemConfig:
             raise ConfigurationError("api_token_ttl_s must be positive and api_caller_cache_s non-negative")
         if self.api_body_limit_bytes is not None and self.api_body_limit_bytes < 1:
             raise ConfigurationError(f"api_body_limit_bytes must be positive, got {self.api_body_limit_bytes}")
-        if min(self.api_body_timeout_s, self.api_header_timeout_s, self.api_queue_wait_s) <= 0:
-            raise ConfigurationError("api_body_timeout_s, api_header_timeout_s and api_queue_wait_s must be positive")
+        if min(self.api_body_timeout_s, self.api_header_timeout_s, self.api_queue_wait_s,
+               self.api_queue_standing_wait_s) <= 0:
+            raise ConfigurationError("api_body_timeout_s, api_header_timeout_s, api_queue_wait_s and "
+                                     "api_queue_standing_wait_s must be positive")
         if self.api_max_connections < 1 or self.api_queue_max < 0:
             raise ConfigurationError("api_max_connections must be at least 1 and api_queue_max non-negative")
         if self.idle_in_transaction_timeout_ms < 0:

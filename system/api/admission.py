@@ -11,6 +11,11 @@ every waiting request's latency for as long as it lasts (SRE's load shedding; En
 - by length: a request that finds ``max_queue`` others waiting is refused at once;
 - by time: a request that would wait longer than ``max_wait_s`` at the rate slots came free over the last
   second is refused at once; one still waiting after ``max_wait_s`` (the rate fell) is refused then.
+- by time, tighter, once the queue stands: when it has not been empty for ``STANDING_AFTER_S``, arrivals
+  outpace the slots, and a request may wait only ``standing_wait_s`` (controlled delay, CoDel, as Facebook
+  applies it to its servers' request queues: "Fail at Scale", ACM Queue 13(8), 2015). A burst still gets
+  ``max_wait_s`` to be absorbed; a sustained overload keeps only a short queue, enough that a slot coming
+  free always finds a request, so the admitted wait little and no backlog is left when it ends.
 
 ``overloaded()`` asks the same before a request's body is even read (system.api.limits), so that a
 refusal costs the API as little as possible: under overload the CPU a refused request costs is taken
@@ -37,6 +42,8 @@ from system.errors import InfrastructureError
 #: The drain rate is measured over this window (seconds), once at least MIN_RATE_SAMPLES slots came free.
 RATE_WINDOW_S = 1.0
 MIN_RATE_SAMPLES = 8
+#: A queue not empty for this long (seconds) is a standing queue: CoDel's interval, Facebook's 100 ms.
+STANDING_AFTER_S = 0.1
 
 
 class OverloadedError(InfrastructureError):
@@ -106,13 +113,17 @@ class Admission:
     slots: int
     max_queue: int
     max_wait_s: float
+    #: The wait allowed while the queue stands (``max_wait_s`` when larger).
+    standing_wait_s: float = 0.1
     _free: int = field(init=False)
-    _waiters: deque[asyncio.Future[None]] = field(init=False, default_factory=deque)
+    _waiters: deque[asyncio.Future[str | None]] = field(init=False, default_factory=deque)
     #: Requests refused since start (full queue, waited too long) and dropped (client gone).
     shed: int = field(init=False, default=0)
     dropped: int = field(init=False, default=0)
     #: When slots came free over the last RATE_WINDOW_S (monotonic seconds): the rate the queue drains at.
     _freed: deque[float] = field(init=False, default_factory=deque)
+    #: When the queue was last seen empty (monotonic seconds).
+    _empty_at: float = field(init=False, default_factory=time.monotonic)
 
     def __post_init__(self) -> None:
         self._free = self.slots
@@ -131,6 +142,15 @@ class Admission:
             return None
         return len(self._freed) / max(now - self._freed[0], RATE_WINDOW_S / 10)
 
+    def wait_limit(self) -> float:
+        """How long a request queued now may wait: ``standing_wait_s`` once the queue stands."""
+        if not self._waiters:
+            self._empty_at = time.monotonic()
+            return self.max_wait_s
+        if time.monotonic() - self._empty_at > STANDING_AFTER_S:
+            return min(self.standing_wait_s, self.max_wait_s)
+        return self.max_wait_s
+
     def overloaded(self) -> str | None:
         """Why a request arriving now would be refused (None: it is admitted or may wait its turn)."""
         if self._free > 0 and not self._waiters:
@@ -138,9 +158,11 @@ class Admission:
         if len(self._waiters) >= self.max_queue:
             return f"{len(self._waiters)} requests already wait for one of {self.slots} slots"
         rate = self.drain_rate()
-        if rate is not None and (len(self._waiters) + 1) / rate > self.max_wait_s:
+        limit = self.wait_limit()
+        if rate is not None and (len(self._waiters) + 1) / rate > limit:
+            standing = " (the queue stands)" if limit < self.max_wait_s else ""
             return (f"{len(self._waiters)} requests wait; at {rate:.0f} a second this one would wait longer than "
-                    f"{self.max_wait_s:g} s")
+                    f"{limit:g} s{standing}")
         return None
 
     async def acquire(self) -> None:
@@ -157,8 +179,9 @@ class Admission:
         # queued request with both, against 6 us admitted at once).
         loop = asyncio.get_running_loop()
         turn: asyncio.Future[str | None] = loop.create_future()
+        limit = self.wait_limit()
         self._waiters.append(turn)
-        timer = loop.call_later(self.max_wait_s, _settle, turn, LATE)
+        timer = loop.call_later(limit, _settle, turn, LATE)
         watch = CLIENT.get()
         gone = watch.gone() if watch is not None else None
 
@@ -183,7 +206,7 @@ class Admission:
             self.dropped += 1
             raise ClientGoneError("the client disconnected while its request waited; it was not run")
         self.shed += 1
-        raise OverloadedError(f"the API is overloaded: no slot came free within {self.max_wait_s:g} s")
+        raise OverloadedError(f"the API is overloaded: no slot came free within {limit:g} s")
 
     def _give_up(self, turn: asyncio.Future[str | None]) -> None:
         """Leave the queue; a turn granted meanwhile is handed on."""
@@ -193,6 +216,8 @@ class Admission:
         turn.cancel()
         with contextlib.suppress(ValueError):  # release() skips and drops a turn settled otherwise
             self._waiters.remove(turn)
+        if not self._waiters:
+            self._empty_at = time.monotonic()
 
     def release(self) -> None:
         self._freed.append(time.monotonic())
@@ -200,7 +225,10 @@ class Admission:
             turn = self._waiters.popleft()
             if not turn.done():
                 turn.set_result(None)
+                if not self._waiters:
+                    self._empty_at = self._freed[-1]
                 return
+        self._empty_at = self._freed[-1]
         self._free += 1
 
     async def __aenter__(self) -> None:

@@ -65,7 +65,8 @@ class ApiComponents:
             raise
         return cls(config, db, impl, VerifiedTokens(TokenCodec(config.api_secret, config.api_token_ttl_s)),
                    CallerDirectory(db, config.api_caller_cache_s), engine,
-                   Admission(config.pool_size, config.api_queue_max, config.api_queue_wait_s))
+                   Admission(config.pool_size, config.api_queue_max, config.api_queue_wait_s,
+                             config.api_queue_standing_wait_s))
 
     #: Reads of a caller's role under way, by user: concurrent requests of one caller whose cache entry
     #: expired share one read instead of queueing one each for a slot (a swarm acts as one admin: 64 at once).

@@ -15,7 +15,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from starlette.types import Message
 
-from system.api.admission import CLIENT, Admission, ClientGoneError, ClientWatch, OverloadedError
+from system.api.admission import (
+    CLIENT,
+    STANDING_AFTER_S,
+    Admission,
+    ClientGoneError,
+    ClientWatch,
+    OverloadedError,
+)
 from system.api.app import create_app
 from system.api.tokens import TokenCodec
 from system.config import SystemConfig, generate_api_secret
@@ -74,6 +81,31 @@ def test_a_request_that_would_wait_past_the_limit_at_the_measured_rate_is_refuse
         for w in waiters:
             w.cancel()
         await asyncio.gather(*waiters, return_exceptions=True)
+
+    asyncio.run(scenario())
+
+
+def test_once_the_queue_stands_a_request_may_wait_only_the_standing_wait() -> None:
+    """A burst gets the whole wait limit; a queue that has not been empty for STANDING_AFTER_S (arrivals
+    outpace the slots) lets a newcomer wait only standing_wait_s, so no backlog builds (CoDel)."""
+    async def scenario() -> None:
+        gate = Admission(slots=1, max_queue=100, max_wait_s=5, standing_wait_s=0.05)
+        await gate.acquire()
+        assert gate.wait_limit() == 5  # empty queue: a burst is absorbed
+        first = asyncio.ensure_future(gate.acquire())
+        await asyncio.sleep(STANDING_AFTER_S / 4)
+        assert gate.wait_limit() == 5  # queued, but not for long
+        await asyncio.sleep(STANDING_AFTER_S)
+        assert gate.wait_limit() == 0.05  # the queue stands
+        began = time.monotonic()
+        with pytest.raises(OverloadedError, match=r"within 0\.05 s"):
+            await gate.acquire()
+        assert time.monotonic() - began == pytest.approx(0.05, abs=0.04)
+        assert not first.done()  # queued before the queue stood: it keeps its own limit
+        gate.release()
+        await asyncio.wait_for(first, 0.1)
+        gate.release()
+        assert gate.wait_limit() == 5  # emptied: the next burst gets the whole limit again
 
     asyncio.run(scenario())
 
