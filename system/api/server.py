@@ -20,7 +20,8 @@ nginx's ``client_header_timeout`` and ``large_client_header_buffers`` do:
 Under overload it also answers the shed requests itself (``_answer_shed``): a request the admission queue would
 refuse anyway gets the app's 503 written as soon as its head and small body are read, without the request's
 task, the middleware stack or the app (system.api.limits ``Operations.early_refusal`` decides, exactly as
-the limits middleware would). Measured with every request shed: CPU per refusal SHED_MEASURE.
+the limits middleware would). Measured with nearly every request shed (a pool of two, no queue, 64
+keep-alive clients): 46-51 us of the API's CPU per refusal, against 108-121 us through the app.
 
 It also gives each request a future that completes when its connection is lost (the scope extension
 ``system.api.admission.CONNECTION_LOST``): a request queued for a slot learns of its client leaving from it,

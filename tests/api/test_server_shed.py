@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -114,3 +117,14 @@ def test_without_an_api_app_the_server_refuses_nothing_early(config: SystemConfi
 
     cls = uvicorn_config(app, config, host="127.0.0.1", port=0).http
     assert isinstance(cls, type) and issubclass(cls, LimitedHttpToolsProtocol) and cls.early_refusal is None
+
+
+def test_the_api_process_freezes_its_start_up_objects_and_collects_young_objects_less_often() -> None:
+    """Run in a process of its own: the collector's settings are the whole process's."""
+    probe = ("import gc\nfrom system.api.server import GC_YOUNG_THRESHOLD, tune_gc\n"
+             "assert gc.get_freeze_count() == 0\ntune_gc()\n"
+             "assert gc.get_freeze_count() > 10_000, gc.get_freeze_count()\n"
+             "assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD > 700\nprint('tuned')")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0 and done.stdout.strip() == "tuned", done.stderr
