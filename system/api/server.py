@@ -96,7 +96,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._unset_keepalive_if_required()  # a request pipelined after a shed one: its keep-alive timer is armed
-        self.scope["extensions"] = {CONNECTION_LOST: self._lost}
+        # ASGI types extensions as dicts of their own; this one is a future (system.api.admission).
+        self.scope["extensions"] = {CONNECTION_LOST: self._lost}  # type: ignore[dict-item]
         self._in_head = True
         self._head_bytes = 0
         if self._header_timer is None:
