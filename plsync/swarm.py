@@ -38,6 +38,7 @@ from loadtests.open_model import HISTOGRAM_FILE, ModelLatency, read_summary
 from loadtests.stages import stages_named
 from loadtests.thresholds import CLOSED_LATENCY, evaluate_swarm, threshold_failures
 from loadtests.workloads import workload_named
+from plsync.cpu_split import Pinning
 from plsync.limits import limits_to_env
 from plsync.records.swarms import SwarmRecord
 from plsync.rundir import RunDirectory, to_jsonable
@@ -272,6 +273,16 @@ def _process_groups(env: Environment, locust: list[subprocess.Popen[bytes]],
     return groups
 
 
+def _pin_system(pinning: Pinning, env: Environment, api: subprocess.Popen[bytes] | None, redis: bool) -> None:
+    """The system's processes on this machine to the system's cores: the API, and the servers the harness
+    started (one given by URL runs where its owner put it: the pinning says so)."""
+    if api is not None:
+        pinning.system("api", api.pid)
+    pinning.system("postgres", env.postgres.postmaster_pid() if env.postgres else None)
+    if redis:
+        pinning.system("redis", env.redis_pid)
+
+
 def _cpu_account(cpu: CpuSampler, timeline: list[HistoryPoint], users: int) -> CpuAccount | None:
     return steady_account(cpu, [(p.epoch, p.users, p.total_requests) for p in timeline], users)
 
@@ -304,9 +315,11 @@ LEDGER_INVARIANTS = ("lost_updates", "unacknowledged_writes")
 
 def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run: RunDirectory, *,
               seed: int = 42, external: ExternalWorkers | None = None,
-              api_watch: Callable[[int], AbstractContextManager[object]] | None = None) -> SwarmResult:
+              api_watch: Callable[[int], AbstractContextManager[object]] | None = None,
+              pinning: Pinning | None = None) -> SwarmResult:
     """``api_watch``: given the API process's id, a context held while the swarm runs (an overload run samples
-    the API's memory in it)."""
+    the API's memory in it). ``pinning``: the API and the harness's servers go to its system cores, Locust to
+    its generator core (an overload run; its owner restores the masks)."""
     admin = Database.connect(config, application_name="plsync-harness", pre_ping=True)
     api: subprocess.Popen[bytes] | None = None
     procs: list[subprocess.Popen[bytes]] = []
@@ -319,6 +332,8 @@ def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run
         host = None
         if options.transport == "http":
             api, host = start_api(env, options.strategy, run.path / "api.log", config.api_secret, limits)
+        if pinning is not None:
+            _pin_system(pinning, env, api, strategy_class(options.strategy).needs_redis)
         child_env = _swarm_env(env, options, run, config.api_secret) | limits
         groups = _process_groups(env, procs, api, distributed=bool(options.workers or external))
         watch = api_watch(api.pid) if api is not None and api_watch is not None else nullcontext()
@@ -329,6 +344,8 @@ def run_swarm(env: Environment, config: SystemConfig, options: SwarmOptions, run
                 with (run.path / f"locust-{i}.log").open("w") as log:
                     procs.append(children.spawn(cmd, env=child_env, stdout=log, stderr=subprocess.STDOUT,
                                                 cwd=run.path))
+                if pinning is not None:
+                    pinning.generator("locust", procs[-1].pid)
             if schedule is not None:
                 nemesis = PauseNemesis(_freeze_targets(api, procs), schedule, seed=seed, begin=sampler.busy,
                                        duration_s=options.run_time_s).start()
