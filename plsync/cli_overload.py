@@ -26,11 +26,14 @@ Capacity = Annotated[str | None, typer.Option("--capacity", help="With --overloa
                                               "(e.g. 90/s); default: calibrated by a closed-model HTTP swarm")]
 CalibrationTime = Annotated[int, duration_option("--calibration-time", help="With --overload: the calibration "
                                                  "swarm's run time")]
+SharedCores = Annotated[bool, typer.Option("--shared-cores", help="With --overload: let the generator share "
+                                          "every core with the API and PostgreSQL (default: one core of its own, "
+                                          "the system on the others)")]
 
 
 def overload_options(*, strategy: str, workload: str, factor: float, overload_s: int, phase_s: int,
                      capacity: str | None, calibration_s: int, max_users: int | None, late_limit: float,
-                     students: int, arrivals: str) -> OverloadOptions:
+                     students: int, arrivals: str, shared_cores: bool = False) -> OverloadOptions:
     """The options from the flags, validated before anything starts (ConfigurationError: exit 2)."""
     from loadtests.arrivals import parse_rate
     from plsync.overload import OverloadOptions
@@ -38,7 +41,8 @@ def overload_options(*, strategy: str, workload: str, factor: float, overload_s:
     return OverloadOptions(strategy=strategy, workload=workload, factor=factor, overload_s=overload_s,
                            phase_s=phase_s, capacity_per_s=parse_rate(capacity) if capacity else None,
                            calibration_s=calibration_s, late_limit_s=late_limit, students=students,
-                           arrivals=arrivals, **({"max_users": max_users} if max_users else {}))
+                           arrivals=arrivals, split_cores=not shared_cores,
+                           **({"max_users": max_users} if max_users else {}))
 
 
 def run_overload_cmd(system: OpenSystem, run: RunDirectory, options: OverloadOptions, *, as_json: bool) -> None:

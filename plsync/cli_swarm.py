@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from plsync.cli_overload import CalibrationTime, Capacity, Factor, Overload, OverloadTime, PhaseTime
+from plsync.cli_overload import CalibrationTime, Capacity, Factor, Overload, OverloadTime, PhaseTime, SharedCores
 from plsync.options import (
     AsJson,
     DatabaseMode,
@@ -75,6 +75,7 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
                                                        "address")] = "",
               overload: Overload = False, overload_factor: Factor = 3.0, overload_time: OverloadTime = 60,
               phase_time: PhaseTime = 20, capacity: Capacity = None, calibration_time: CalibrationTime = 10,
+              shared_cores: SharedCores = False,
               runs_dir: RunsDir = Path("runs"),
               as_json: AsJson = False, database_url: DatabaseUrl = None, database: DatabaseMode = None,
               redis_url: RedisUrl = None, disposable: Disposable = False) -> None:
@@ -108,7 +109,7 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
             raise ConfigurationError(f"--overload does not go with {', '.join(clash)}")
         _overload(strategies, shape, overload_factor, overload_time, phase_time, capacity, calibration_time,
                   max_users, late_limit or 1.0, students, arrivals or "poisson", runs_dir, as_json, database_url,
-                  database, redis_url, disposable)
+                  database, redis_url, disposable, shared_cores)
         return
     chosen = strategy_names() if compare_strategies else list(dict.fromkeys(strategies or ["coupled"]))
     open_model = None
@@ -186,7 +187,7 @@ def swarm_cmd(strategies: Annotated[list[str] | None, typer.Option("--strategy",
 def _overload(strategies: list[str] | None, workload: str, factor: float, overload_s: int, phase_s: int,
               capacity: str | None, calibration_s: int, max_users: int | None, late_limit: float, students: int,
               arrivals: str, runs_dir: Path, as_json: bool, database_url: str | None, database: str | None,
-              redis_url: str | None, disposable: bool) -> None:
+              redis_url: str | None, disposable: bool, shared_cores: bool) -> None:
     from plsync.cli_overload import overload_options, run_overload_cmd
     from plsync.safety import require_disposable
     from plsync.session import open_system
@@ -197,7 +198,8 @@ def _overload(strategies: list[str] | None, workload: str, factor: float, overlo
     strategy = (strategies or ["coupled"])[0]
     options = overload_options(strategy=strategy, workload=workload, factor=factor, overload_s=overload_s,
                                phase_s=phase_s, capacity=capacity, calibration_s=calibration_s,
-                               max_users=max_users, late_limit=late_limit, students=students, arrivals=arrivals)
+                               max_users=max_users, late_limit=late_limit, students=students, arrivals=arrivals,
+                               shared_cores=shared_cores)
     settings = settings_from(database_url, database, redis_url, disposable, runs_root=runs_dir)
     settings.require_shared_redis([strategy])
     run = RunDirectory.create(settings.runs_root, "overload")

@@ -7,7 +7,8 @@ reply, so it runs the API flat out without overloading its queue) and its admitt
 schedule is one open-model swarm (plsync/swarm.py) in three phases: half the capacity (``before``), factor x
 capacity (``overload``), half the capacity again (``after``), as inline rate stages. Its Locust process
 counts every second and phase (loadtests/intervals.py) while a thread here samples the API's resident memory
-every half second; plsync/overload_figures.py turns both into the figures.
+every half second; plsync/overload_figures.py turns both into the figures. Both swarms run with the generator
+on a core of its own and the system on the others (plsync/cpu_split.py) unless ``split_cores`` is off.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import dataclasses
 import json
 import os
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from fixtures.provision import Environment
 from loadtests.arrivals import ArrivalPlan
 from loadtests.intervals import Phases, merge
 from loadtests.stages import Stage, inline
+from plsync.cpu_split import Pinning, split_cores
 from plsync.overload_figures import OverloadFigures, api_cores, compute, per_core_ratio
 from plsync.records.files import OVERLOAD
 from plsync.records.overload import OverloadRecord
@@ -46,7 +49,10 @@ class OverloadOptions:
     #: None: calibrated by a closed-model swarm of ``calibration_users`` for ``calibration_s``.
     capacity_per_s: float | None = None
     calibration_s: int = 10
-    calibration_users: int = 64
+    #: Enough to keep the API's pool (5 connections) busy, few enough that the queue behind it stays short of
+    #: the standing-queue wait (0.1 s): with 64 the API shed a quarter of the calibration's requests and the
+    #: capacity read 272/s, against 360-384/s with 16-32 users on the same core.
+    calibration_users: int = 24
     #: The open model's pool: enough to keep factor x capacity in flight while the API makes some wait (with
     #: 400 the pool, not the API, refused most of a 3x overload: every user was waiting on a reply).
     max_users: int = 1000
@@ -55,6 +61,9 @@ class OverloadOptions:
     late_limit_s: float = 1.0
     arrivals: str = "poisson"
     students: int = 1000
+    #: Run the generator on a core of its own and the system on the others (plsync/cpu_split.py); off: they
+    #: share every core, and only the goodput per API core compares the system with itself.
+    split_cores: bool = True
 
     def __post_init__(self) -> None:
         if not 1 < self.factor <= 10:
@@ -107,15 +116,24 @@ def admitted_per_s(result: SwarmResult) -> float:
     return result.ledger.get("ok", 0) / result.run_time_s
 
 
-def calibrate(env: Environment, config: SystemConfig, options: OverloadOptions, run: RunDirectory
-              ) -> tuple[float, dict[str, float]]:
-    """The capacity, and the cores each process group kept busy meanwhile (on a shared machine the API's share
-    of the CPU during the calibration and during the overload may differ: the goodput ratio reads with both)."""
-    result = run_swarm(env, config, options.calibration(), run)
+@dataclass(frozen=True)
+class Calibration:
+    capacity_per_s: float
+    #: Cores each process group kept busy meanwhile (on a shared machine the API's share of the CPU during
+    #: the calibration and during the overload may differ: the per-core ratio reads with both).
+    cores: dict[str, float]
+    #: The share of its requests that were not ok: the API shed them, so the calibration overloaded it.
+    shed_share: float
+
+
+def calibrate(env: Environment, config: SystemConfig, options: OverloadOptions, run: RunDirectory,
+              pinning: Pinning | None = None) -> Calibration:
+    result = run_swarm(env, config, options.calibration(), run, pinning=pinning)
     capacity = admitted_per_s(result)
     if capacity <= 0:
         raise ConfigurationError(f"the calibration swarm admitted nothing; see {run.path}")
-    return capacity, _cores(result)
+    entries = sum(result.ledger.values())
+    return Calibration(capacity, _cores(result), 1 - result.ledger.get("ok", 0) / entries)
 
 
 def _cores(result: SwarmResult) -> dict[str, float]:
@@ -124,13 +142,28 @@ def _cores(result: SwarmResult) -> dict[str, float]:
 
 def run_overload(env: Environment, config: SystemConfig, options: OverloadOptions, run: RunDirectory, *,
                  say: Callable[[str], None] = print) -> OverloadRecord:
+    split = split_cores() if options.split_cores else None
+    with Pinning(split) if split else nullcontext() as pinning:
+        if split:
+            say(f"overload: the generator on core {_cores_text(split.generator)}, the API and its servers on "
+                f"{_cores_text(split.system)}")
+        return _run_overload(env, config, options, run, say, pinning)
+
+
+def _cores_text(cpus: tuple[int, ...]) -> str:
+    return ", ".join(map(str, cpus))
+
+
+def _run_overload(env: Environment, config: SystemConfig, options: OverloadOptions, run: RunDirectory,
+                  say: Callable[[str], None], pinning: Pinning | None) -> OverloadRecord:
     source = "given"
     capacity = options.capacity_per_s
-    calibration_cores: dict[str, float] = {}
+    calibration = None
     if capacity is None:
         say(f"overload: calibrating: closed model, {options.calibration_users} HTTP users for "
             f"{options.calibration_s}s")
-        capacity, calibration_cores = calibrate(env, config, options, RunDirectory(run.path / "calibration"))
+        calibration = calibrate(env, config, options, RunDirectory(run.path / "calibration"), pinning)
+        capacity = calibration.capacity_per_s
         source = (f"calibrated: closed model, {options.calibration_users} HTTP users for {options.calibration_s} s, "
                   "ok replies per second over its steady window")
     plan = options.swarm(capacity)
@@ -146,17 +179,41 @@ def run_overload(env: Environment, config: SystemConfig, options: OverloadOption
 
     swarm_dir = RunDirectory(run.path / "swarm")
     load = [os.getloadavg()[0]]
-    result = run_swarm(env, config, plan, swarm_dir, api_watch=watch)
+    result = run_swarm(env, config, plan, swarm_dir, api_watch=watch, pinning=pinning)
     load.append(os.getloadavg()[0])
     record = build_record(options, plan, capacity, source, result, swarm_dir, samplers[0].samples if samplers else [])
     cores = _overload_cores(swarm_dir, samplers[0].cpu if samplers else [], options)
+    calibration_cores = calibration.cores if calibration else {}
+    per_core = per_core_ratio(record.goodput_per_s, capacity, cores, calibration_cores.get("api"))
+    isolated = pinning is not None and not pinning.refused and "api" in pinning.pinned
+    findings = [*record.findings, *_calibration_findings(calibration)]
     record = record.model_copy(update={
         "load_average": load, "calibration_cpu_cores": calibration_cores, "api_cores_overload": cores,
-        "goodput_per_core_ratio": per_core_ratio(record.goodput_per_s, capacity, cores,
-                                                 calibration_cores.get("api"))})
-    record = record.model_copy(update={"run_dir": str(swarm_dir.path.relative_to(run.path))})
+        "goodput_per_core_ratio": per_core, "goodput_basis": "plain" if isolated else "per API core",
+        "goodput_judged_ratio": record.goodput_ratio if isolated else per_core,
+        "calibration_shed_share": calibration.shed_share if calibration else None,
+        "cpu_split": _split_record(pinning), "pinned": pinning.pinned if pinning else {},
+        "not_pinned": pinning.refused if pinning else {}, "findings": findings,
+        "run_dir": str(swarm_dir.path.relative_to(run.path))})
     run.write_record(OVERLOAD, record)
     return record
+
+
+#: Above this share of its requests shed, the calibration overloaded the API itself: the capacity reads low.
+CALIBRATION_SHED_MAX = 0.01
+
+
+def _calibration_findings(calibration: Calibration | None) -> list[str]:
+    if calibration is None or calibration.shed_share <= CALIBRATION_SHED_MAX:
+        return []
+    return [f"calibration: the API shed {calibration.shed_share:.1%} of its requests: the closed model overloaded "
+            "it, so the capacity reads low (fewer calibration users would measure it)"]
+
+
+def _split_record(pinning: Pinning | None) -> dict[str, list[int]]:
+    if pinning is None:
+        return {}
+    return {"generator": list(pinning.split.generator), "system": list(pinning.split.system)}
 
 
 def _overload_cores(swarm_dir: RunDirectory, cpu: list[tuple[float, float]], options: OverloadOptions

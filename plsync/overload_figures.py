@@ -6,10 +6,11 @@ The rules, stated once (the README and the report repeat them):
 - **goodput**: replies admitted (2xx) per second, by completion second, averaged over the whole seconds of
   the overload phase; its ratio is against the capacity the run was sized from;
 - **goodput per API core**: the same ratio, each side divided by the cores the API kept busy meanwhile (its
-  CPU time sampled with its memory during the overload; the calibration's steady window). The generator runs
-  on the API's machine and takes more CPU to offer 3x than to calibrate, so the API serves the overload on
-  less CPU than it was calibrated with (0.52 against 0.65-0.72 cores in runs here): this ratio is the API's,
-  the plain one also the machine's. A refusal's CPU is the API's own and lowers both;
+  CPU time sampled with its memory during the overload; the calibration's steady window). When the generator
+  shares the API's cores it takes more of them to offer 3x than to calibrate, so the API serves the overload
+  on less CPU than it was calibrated with (0.52 against 0.65-0.72 cores in runs here): this ratio is then the
+  API's, the plain one also the machine's. With the generator on a core of its own (plsync/cpu_split.py) the
+  plain ratio is the system's. A refusal's CPU is the API's own and lowers both;
 - **shed share**: of the requests whose intended start fell in the overload phase, the share answered 503
   (load shed); refused (other 4xx), errors (other 5xx or no reply) and dropped late (never sent: the
   generator's pool was busy) are counted beside it;

@@ -31,9 +31,22 @@ def _per_core(record: OverloadRecord) -> str:
     calibrated = record.calibration_cpu_cores.get("api")
     if record.goodput_per_core_ratio is None or record.api_cores_overload is None or not calibrated:
         return "not measured (the capacity was given, or the API's CPU was not sampled)"
+    gate = " (the gate: the generator shared the system's cores)" if record.goodput_basis == "per API core" else ""
     return (f"{record.goodput_per_core_ratio:.0%} of capacity's: {record.goodput_per_s:.1f}/s on "
             f"{record.api_cores_overload:.2f} cores against {record.capacity_per_s:.1f}/s on {calibrated:.2f} cores "
-            "in the calibration (the generator shares the API's machine: this ratio is the gate)")
+            f"in the calibration{gate}")
+
+
+def cores_text(record: OverloadRecord) -> str:
+    """Where the generator and the system ran, and what the goodput gate reads for it."""
+    if not record.cpu_split:
+        return ("cores: the generator shared every core with the system (--shared-cores, or one core only): the "
+                "goodput gate reads per API core")
+    pinned = ", ".join(f"{group} on {', '.join(map(str, cpus))}" for group, cpus in record.pinned.items())
+    refused = "; ".join(f"{group} not pinned ({why})" for group, why in record.not_pinned.items())
+    basis = ("the goodput gate reads the plain ratio" if record.goodput_basis == "plain" else
+             "not every process of the system could be pinned: the goodput gate reads per API core")
+    return f"cores: {pinned}{'; ' + refused if refused else ''}: {basis}"
 
 
 def headline(record: OverloadRecord) -> list[str]:
@@ -47,6 +60,9 @@ def headline(record: OverloadRecord) -> list[str]:
         f"goodput during the overload: {record.goodput_per_s:.1f}/s admitted = {record.goodput_ratio:.0%} of "
         f"capacity (per completion second, averaged over the phase)",
         f"goodput per API core: {_per_core(record)}",
+        cores_text(record),
+        *([f"calibration: {record.calibration_shed_share:.1%} of its requests shed"]
+          if record.calibration_shed_share else []),
         f"admitted p99 (response time from the intended start): before {_ms(record.pre_overload_p99_ms)} ms, "
         f"during {_ms(record.overload_p99_ms)} ms",
         f"shed (503 + Retry-After): {record.shed_share:.1%} of the requests offered during the overload; a refusal "

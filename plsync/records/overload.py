@@ -73,6 +73,19 @@ class OverloadRecord(Record):
     #: plsync/overload_figures.py): None when the capacity was given or the CPU was not sampled.
     api_cores_overload: float | None = None
     goodput_per_core_ratio: float | None = None
+    #: The cores the generator and the system ran on (plsync/cpu_split.py), e.g. {"generator": [0], "system":
+    #: [1]}; empty when they shared every core.
+    cpu_split: dict[str, list[int]] = Field(default_factory=dict)
+    #: The process groups pinned to those cores, and those that could not be (with why).
+    pinned: dict[str, list[int]] = Field(default_factory=dict)
+    not_pinned: dict[str, str] = Field(default_factory=dict)
+    #: What the goodput gate reads (``goodput_basis``): ``plain``, ``goodput_ratio``, when the generator had a
+    #: core of its own and every process of the system was pinned away from it; ``per API core`` otherwise.
+    goodput_basis: str = "per API core"
+    goodput_judged_ratio: float | None = None
+    #: The calibration's requests that were not ok (shed, mostly): above 1 % the calibration overloaded the API
+    #: itself and the capacity reads low (a finding). None when the capacity was given.
+    calibration_shed_share: float | None = None
     shed_share: float
     #: 503s of shedding to requests intended during the overload: none means the overload never got past the
     #: API's queue (the generator's pool held it back), and the run measured no shedding at all.

@@ -1,8 +1,10 @@
 """Stage ``overload``: the HTTP API offered ``overload_factor`` x its calibrated capacity for ``overload_s``,
 between two half-capacity phases (plsync/overload.py), the shipping strategy, sized by the profile.
 
-Gated: goodput during the overload >= 80 % of capacity per API core (plsync/overload_figures.py: the generator
-shares the API's machine, so the plain ratio is reported and not gated), the API's memory growth < 50 MB,
+Gated: goodput during the overload >= 80 % of capacity: the plain ratio when the generator ran on a core of its
+own and the system on the others (plsync/cpu_split.py), else per API core (plsync/overload_figures.py: a
+generator sharing the API's cores takes more of them to offer 3x than to calibrate); the API's memory growth
+< 50 MB,
 latency back to the pre-overload p99 within 2 s of the overload's end (the issue's figures), nothing lost or
 desynced, no 5xx but the 503 of shedding and no request left without a reply, and some load shed (a run whose
 overload never got past the API's queue measured the generator's pool, not the API's shedding). A profile whose
@@ -21,6 +23,7 @@ from plsync.stages.base import Stage, StageContext
 GOODPUT_MIN_RATIO = 0.8
 RSS_GROWTH_MAX_MB = 50.0
 RECOVERY_MAX_S = 2.0
+GOODPUT_GATE = "goodput >= 80% of capacity under overload"
 #: The subject of the timing gates when the profile's phases are too short to judge them.
 SHORT = "short phases"
 
@@ -47,8 +50,7 @@ def _timed(name: str, field: str, op: str, value: float) -> FieldGate:
 
 STAGE = Stage("overload", "the HTTP API offered 3x its capacity for a while: goodput, memory, recovery, nothing "
               "lost", run, gates=(
-                  _timed("goodput per API core >= 80% of capacity's under overload", "goodput_per_core_ratio",
-                         ">=", GOODPUT_MIN_RATIO),
+                  _timed(GOODPUT_GATE, "goodput_judged_ratio", ">=", GOODPUT_MIN_RATIO),
                   _timed("latency back to its pre-overload p99 within 2 s", "recovery_bound_s", "<=",
                          RECOVERY_MAX_S),
                   FieldGate("the overload reached the API (it shed load)", OVERLOAD, "overload_shed", ">=", 1),

@@ -46,8 +46,24 @@ def test_a_short_overload_run_sheds_and_loses_nothing(db: Database, config: Syst
     assert record.api_cores_overload is not None and record.api_cores_overload > 0
     # (a 3 s calibration may have no steady window to measure the API's cores in: then the ratio is not measured)
     assert (record.goodput_per_core_ratio is None) == (not record.calibration_cpu_cores.get("api"))
+    # The generator had a core of its own, the API the others; PostgreSQL, given by URL, could not be pinned,
+    # so the gate reads the ratio per API core, and the record says why.
+    assert set(record.pinned) == {"api", "locust"} and record.cpu_split["generator"] == record.pinned["locust"]
+    assert "postgres" in record.not_pinned and record.goodput_basis == "per API core"
+    assert record.goodput_judged_ratio == record.goodput_per_core_ratio
+    assert record.calibration_shed_share is not None
     assert sum(s.offered for s in record.seconds) == sum(p.offered for p in record.phases)
     assert record.sizing == "short phases"
     written = RunDirectory(tmp_path).read_record(OVERLOAD)
     assert written == record
     assert (tmp_path / record.run_dir / "intervals.json").exists()
+
+
+def test_the_split_is_the_default_and_shared_cores_turns_it_off() -> None:
+    from plsync.cli_overload import overload_options
+
+    common = {"strategy": "coupled", "workload": "hotspot", "factor": 3.0, "overload_s": 60, "phase_s": 20,
+              "capacity": None, "calibration_s": 10, "max_users": None, "late_limit": 1.0, "students": 100,
+              "arrivals": "poisson"}
+    assert overload_options(**common).split_cores
+    assert not overload_options(**common, shared_cores=True).split_cores
