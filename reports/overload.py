@@ -109,9 +109,18 @@ def phase_cells(record: OverloadRecord) -> list[list[str]]:
              _ms(p.shed_service_p99_ms)] for p in record.phases]
 
 
+#: The terminal's headers: short, so that the thirteen columns fit 115 characters without a figure cut short.
+TERMINAL_HEADERS = ("phase", "s", "offered/s", "ok", "shed", "4xx", "5xx", "late", "ok p50", "ok p99", "svc p99",
+                    "503 p50", "503 p99")
+TERMINAL_CAPTION = ("ok: admitted (2xx); shed: 503 + Retry-After; 4xx: other refusals; 5xx: other errors or no reply; "
+                    "late: never sent (the generator's users all busy); latencies in ms from the intended start, "
+                    "svc and 503 from the send")
+
+
 def overload_table(record: OverloadRecord) -> Table:
-    table = Table(title=f"Overload ({record.strategy}, open model over HTTP): by phase of the intended start")
-    for header in PHASE_HEADERS:
+    table = Table(title=f"Overload ({record.strategy}, open model over HTTP): by phase of the intended start",
+                  caption=TERMINAL_CAPTION)
+    for header in TERMINAL_HEADERS:
         table.add_column(header, justify="left" if header == "phase" else "right", no_wrap=True)
     for row in phase_cells(record):
         table.add_row(*row)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from pathlib import Path
@@ -117,3 +118,17 @@ def test_a_gate_every_subject_of_which_is_exempt_is_not_a_pass_and_neither_is_it
     item = next(i for i in CHECKLIST if i.name == "bounded under overload")
     (line,) = checklist_lines(RunReader(run_dir), list(lines.values()), {"overload": "ran"}, (item,))
     assert line.status == "not_measured" and GOODPUT_GATE in line.figure
+
+
+def test_the_terminal_table_shows_every_figure_whole(run_dir: Path) -> None:
+    from rich.console import Console
+
+    from reports.overload import overload_table
+
+    record = RunReader(run_dir).load(OVERLOAD)
+    console = Console(width=115, record=True, file=io.StringIO())
+    console.print(overload_table(record))
+    text = console.export_text()
+    assert "…" not in text
+    for phase in record.phases:
+        assert f" {phase.phase} " in text and f" {phase.shed} " in text and f" {phase.admitted} " in text
