@@ -107,8 +107,7 @@ def admitted_per_s(result: SwarmResult) -> float:
     over its steady window (from the second sample with every user running: the first still counts spawning
     and connecting) times the share of the ledger's entries that were ok; over the whole run when the
     timeline is too short for a window."""
-    entries = sum(result.ledger.values())
-    ok_share = result.ledger.get("ok", 0) / entries if entries else 0.0
+    ok_share = _ok_share(result)
     full = [p for p in result.timeline if p.users >= result.users][1:]
     if len(full) >= 2 and full[-1].t_s > full[0].t_s:
         rate = (full[-1].total_requests - full[0].total_requests) / (full[-1].t_s - full[0].t_s)
@@ -132,8 +131,12 @@ def calibrate(env: Environment, config: SystemConfig, options: OverloadOptions, 
     capacity = admitted_per_s(result)
     if capacity <= 0:
         raise ConfigurationError(f"the calibration swarm admitted nothing; see {run.path}")
+    return Calibration(capacity, _cores(result), 1 - _ok_share(result))
+
+
+def _ok_share(result: SwarmResult) -> float:
     entries = sum(result.ledger.values())
-    return Calibration(capacity, _cores(result), 1 - result.ledger.get("ok", 0) / entries)
+    return result.ledger.get("ok", 0) / entries if entries else 0.0
 
 
 def _cores(result: SwarmResult) -> dict[str, float]:

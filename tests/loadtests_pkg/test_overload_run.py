@@ -67,3 +67,12 @@ def test_the_split_is_the_default_and_shared_cores_turns_it_off() -> None:
               "arrivals": "poisson"}
     assert overload_options(**common).split_cores
     assert not overload_options(**common, shared_cores=True).split_cores
+
+
+def test_a_calibration_the_api_shed_is_a_finding() -> None:
+    from plsync.overload import Calibration, _calibration_findings
+
+    (finding,) = _calibration_findings(Calibration(272.0, {}, 0.25))
+    assert "shed 25.0%" in finding and "capacity reads low" in finding
+    assert _calibration_findings(Calibration(384.0, {}, 0.005)) == []
+    assert _calibration_findings(None) == []  # a capacity given: nothing calibrated, nothing to say
