@@ -24,8 +24,8 @@ PhaseTime = Annotated[int, duration_option("--phase-time", help="With --overload
                                            "and after it")]
 Capacity = Annotated[str | None, typer.Option("--capacity", help="With --overload: the capacity to size from "
                                               "(e.g. 90/s); default: calibrated by a closed-model HTTP swarm")]
-CalibrationTime = Annotated[int, duration_option("--calibration-time", help="With --overload: the calibration "
-                                                 "swarm's run time")]
+CalibrationTime = Annotated[int, duration_option("--calibration-time", help="With --overload: the run time of "
+                                                 "each calibration swarm (one before the overload, one after)")]
 SharedCores = Annotated[bool, typer.Option("--shared-cores", help="With --overload: let the generator share "
                                           "every core with the API and PostgreSQL (default: one core of its own, "
                                           "the system on the others)")]

@@ -2,8 +2,9 @@
 what it did (goodput, latency of what it admitted, what it shed and how fast, its memory, its recovery),
 with the ledger and the invariant checker judging the writes as in any swarm.
 
-The capacity is given, or calibrated first: a short closed-model HTTP swarm (its users each wait for their
-reply, so it runs the API flat out without overloading its queue) and its admitted replies per second. The
+The capacity is given, or calibrated: a short closed-model HTTP swarm (its users each wait for their reply, so
+it runs the API flat out without overloading its queue) and its admitted replies per second, once before the
+overload (the rates are sized from it) and once after it (the goodput is judged against their mean). The
 schedule is one open-model swarm (plsync/swarm.py) in three phases: half the capacity (``before``), factor x
 capacity (``overload``), half the capacity again (``after``), as inline rate stages. Its Locust process
 counts every second and phase (loadtests/intervals.py) while a thread here samples the API's resident memory
@@ -159,18 +160,16 @@ def _cores_text(cpus: tuple[int, ...]) -> str:
 
 def _run_overload(env: Environment, config: SystemConfig, options: OverloadOptions, run: RunDirectory,
                   say: Callable[[str], None], pinning: Pinning | None) -> OverloadRecord:
-    source = "given"
     capacity = options.capacity_per_s
-    calibration = None
+    calibrations: list[Calibration] = []
     if capacity is None:
         say(f"overload: calibrating: closed model, {options.calibration_users} HTTP users for "
             f"{options.calibration_s}s")
-        calibration = calibrate(env, config, options, RunDirectory(run.path / "calibration"), pinning)
-        capacity = calibration.capacity_per_s
-        source = (f"calibrated: closed model, {options.calibration_users} HTTP users for {options.calibration_s} s, "
-                  "ok replies per second over its steady window")
+        calibrations.append(calibrate(env, config, options, RunDirectory(run.path / "calibration"), pinning))
+        capacity = calibrations[0].capacity_per_s
     plan = options.swarm(capacity)
-    say(f"overload: capacity {capacity:.1f}/s ({source.split(':')[0]}); offering {capacity / 2:.1f}/s for "
+    how = "calibrated" if calibrations else "given"
+    say(f"overload: capacity {capacity:.1f}/s ({how}); offering {capacity / 2:.1f}/s for "
         f"{options.phase_s}s, {options.factor:g}x = {options.factor * capacity:.1f}/s for {options.overload_s}s, "
         f"{capacity / 2:.1f}/s for {options.phase_s}s (open model, {options.arrivals}, at most "
         f"{options.max_users} users)")
@@ -184,17 +183,24 @@ def _run_overload(env: Environment, config: SystemConfig, options: OverloadOptio
     load = [os.getloadavg()[0]]
     result = run_swarm(env, config, plan, swarm_dir, api_watch=watch, pinning=pinning)
     load.append(os.getloadavg()[0])
-    record = build_record(options, plan, capacity, source, result, swarm_dir, samplers[0].samples if samplers else [])
+    if calibrations:
+        say(f"overload: calibrating again after it ({calibrations[0].capacity_per_s:.1f}/s before): the machine's "
+            "speed drifts, the goodput is judged against both")
+        calibrations.append(calibrate(env, config, options, RunDirectory(run.path / "calibration-after"), pinning))
+    judged = judged_capacity(calibrations) if calibrations else capacity
+    record = build_record(options, plan, judged, _source(options, calibrations), result, swarm_dir,
+                          samplers[0].samples if samplers else [])
     cores = _overload_cores(swarm_dir, samplers[0].cpu if samplers else [], options)
-    calibration_cores = calibration.cores if calibration else {}
-    per_core = per_core_ratio(record.goodput_per_s, capacity, cores, calibration_cores.get("api"))
+    calibration_cores = _mean_cores(calibrations)
+    per_core = per_core_ratio(record.goodput_per_s, judged, cores, calibration_cores.get("api"))
     isolated = pinning is not None and not pinning.refused and "api" in pinning.pinned
-    findings = [*record.findings, *_calibration_findings(calibration)]
+    findings = [*record.findings, *_calibration_findings(calibrations)]
     record = record.model_copy(update={
+        "calibrations_per_s": [c.capacity_per_s for c in calibrations],
         "load_average": load, "calibration_cpu_cores": calibration_cores, "api_cores_overload": cores,
         "goodput_per_core_ratio": per_core, "goodput_basis": "plain" if isolated else "per API core",
         "goodput_judged_ratio": record.goodput_ratio if isolated else per_core,
-        "calibration_shed_share": calibration.shed_share if calibration else None,
+        "calibration_shed_share": max(c.shed_share for c in calibrations) if calibrations else None,
         "cpu_split": _split_record(pinning), "pinned": pinning.pinned if pinning else {},
         "not_pinned": pinning.refused if pinning else {}, "findings": findings,
         "run_dir": str(swarm_dir.path.relative_to(run.path))})
@@ -202,15 +208,41 @@ def _run_overload(env: Environment, config: SystemConfig, options: OverloadOptio
     return record
 
 
+def judged_capacity(calibrations: list[Calibration]) -> float:
+    """What the goodput is judged against: the mean of the calibrations before and after the overload.
+
+    This machine's speed drifts by tens of percent within a minute (a fixed CPU loop on an idle core ran at
+    2,288 to 4,443 iterations a second within 30 s; eight back-to-back 10 s calibrations read 336 to 490/s
+    with the API and PostgreSQL as busy in each): a capacity measured only before the overload compares the
+    overload's minute with another moment. Bracketing it, as a benchmark alternates its arms, halves a
+    linear drift's effect and averages two moments' noise."""
+    return sum(c.capacity_per_s for c in calibrations) / len(calibrations)
+
+
+def _source(options: OverloadOptions, calibrations: list[Calibration]) -> str:
+    if not calibrations:
+        return "given"
+    readings = " and ".join(f"{c.capacity_per_s:.1f}/s" for c in calibrations)
+    when = "before the overload and again after it" if len(calibrations) > 1 else "before the overload"
+    return (f"calibrated: closed model, {options.calibration_users} HTTP users for {options.calibration_s} s "
+            f"{when}, ok replies per second over each steady window: {readings}; the rates were sized from the "
+            f"first{', the goodput is judged against their mean' if len(calibrations) > 1 else ''}")
+
+
+def _mean_cores(calibrations: list[Calibration]) -> dict[str, float]:
+    groups = {group for c in calibrations for group in c.cores}
+    return {group: round(sum(c.cores.get(group, 0.0) for c in calibrations) / len(calibrations), 2)
+            for group in sorted(groups)}
+
+
 #: Above this share of its requests shed, the calibration overloaded the API itself: the capacity reads low.
 CALIBRATION_SHED_MAX = 0.01
 
 
-def _calibration_findings(calibration: Calibration | None) -> list[str]:
-    if calibration is None or calibration.shed_share <= CALIBRATION_SHED_MAX:
-        return []
-    return [f"calibration: the API shed {calibration.shed_share:.1%} of its requests: the closed model overloaded "
-            "it, so the capacity reads low (fewer calibration users would measure it)"]
+def _calibration_findings(calibrations: list[Calibration]) -> list[str]:
+    return [f"calibration {which}: the API shed {c.shed_share:.1%} of its requests: the closed model overloaded "
+            "it, so the capacity reads low (fewer calibration users would measure it)"
+            for which, c in zip(("before", "after"), calibrations, strict=False) if c.shed_share > CALIBRATION_SHED_MAX]
 
 
 def _split_record(pinning: Pinning | None) -> dict[str, list[int]]:
@@ -248,7 +280,8 @@ def build_record(options: OverloadOptions, plan: SwarmOptions, capacity: float, 
         "model": "open", "strategy": options.strategy, "workload": options.workload, "transport": "http",
         "arrivals": options.arrivals, "capacity_per_s": capacity, "capacity_source": source,
         "factor": options.factor, "phase_s": options.phase_s, "overload_s": options.overload_s,
-        "before_rate_per_s": capacity / 2, "overload_rate_per_s": plan.open_model.rate_per_s,
+        "before_rate_per_s": plan.open_model.rate_per_s / options.factor / 2,
+        "overload_rate_per_s": plan.open_model.rate_per_s,
         "max_users": options.max_users, "late_limit_s": options.late_limit_s, "sizing": options.sizing,
         **_figures(figures, options),
         "dispatch_lag_p99_ms": dispatch, "generator_limited": bool(latency and latency.generator_limited),

@@ -4,7 +4,8 @@ numbers).
 The rules, stated once (the README and the report repeat them):
 
 - **goodput**: replies admitted (2xx) per second, by completion second, averaged over the whole seconds of
-  the overload phase; its ratio is against the capacity the run was sized from;
+  the overload phase; its ratio is against the capacity (the mean of the calibrations before and after the
+  overload, plsync/overload.py ``judged_capacity``, or the capacity given);
 - **goodput per API core**: the same ratio, each side divided by the cores the API kept busy meanwhile (its
   CPU time sampled with its memory during the overload; the calibration's steady window). When the generator
   shares the API's cores it takes more of them to offer 3x than to calibrate, so the API serves the overload

@@ -34,7 +34,7 @@ def _per_core(record: OverloadRecord) -> str:
     gate = " (the gate: the generator shared the system's cores)" if record.goodput_basis == "per API core" else ""
     return (f"{record.goodput_per_core_ratio:.0%} of capacity's: {record.goodput_per_s:.1f}/s on "
             f"{record.api_cores_overload:.2f} cores against {record.capacity_per_s:.1f}/s on {calibrated:.2f} cores "
-            f"in the calibration{gate}")
+            f"in the calibration{'s (their mean)' if len(record.calibrations_per_s) > 1 else ''}{gate}")
 
 
 def cores_text(record: OverloadRecord) -> str:

@@ -55,8 +55,11 @@ class OverloadRecord(Record):
     workload: str
     transport: str
     arrivals: str
-    #: What the rates were sized from: the closed-model calibration's admitted rate, or the one given.
+    #: What the goodput is judged against: the mean of the closed-model calibrations before and after the
+    #: overload (``calibrations_per_s``; the rates were sized from the first), or the capacity given.
     capacity_per_s: float
+    #: Each calibration's admitted rate, before the overload and after it (empty when the capacity was given).
+    calibrations_per_s: list[float] = Field(default_factory=list)
     capacity_source: str
     factor: float
     phase_s: int
@@ -110,7 +113,7 @@ class OverloadRecord(Record):
     #: Cores busy per process group over the swarm's steady window (locust: the generator, api, postgres,
     #: and the whole machine): on a shared box the generator competes with the API it overloads.
     cpu_cores: dict[str, float] = Field(default_factory=dict)
-    #: The same during the calibration (empty when the capacity was given).
+    #: The same during the calibrations, their mean (empty when the capacity was given).
     calibration_cpu_cores: dict[str, float] = Field(default_factory=dict)
     #: The machine's 1-minute load average when the swarm started and when it ended (other work included).
     load_average: list[float] = Field(default_factory=list)

@@ -1,14 +1,14 @@
 """Stage ``overload``: the HTTP API offered ``overload_factor`` x its calibrated capacity for ``overload_s``,
 between two half-capacity phases (plsync/overload.py), the shipping strategy, sized by the profile.
 
-Gated: goodput during the overload >= 80 % of capacity: the plain ratio when the generator ran on a core of its
-own and the system on the others (plsync/cpu_split.py), else per API core (plsync/overload_figures.py: a
-generator sharing the API's cores takes more of them to offer 3x than to calibrate); the API's memory growth
-< 50 MB, latency back to the pre-overload p99 within 2 s of the overload's end (the issue's figures), nothing
-lost or desynced, no 5xx but the 503 of shedding and no request left without a reply, and some load shed (a run
-whose overload never got past the API's queue measured the generator's pool, not the API's shedding). A profile
-whose phases are short (smoke) has its timing gates (goodput, recovery) exempt: measured and reported, not
-judged, never passed.
+Gated: goodput during the overload >= 80 % of capacity (the mean of a calibration before and one after): the plain
+ratio when the generator ran on a core of its own and the system on the others (plsync/cpu_split.py), else per API
+core (plsync/overload_figures.py: a generator sharing the API's cores takes more of them to offer 3x than to
+calibrate); the API's memory growth < 50 MB, latency back to the pre-overload p99 within 2 s of the overload's end
+(the issue's figures), nothing lost or desynced, no 5xx but the 503 of shedding and no request left without a
+reply, and some load shed (a run whose overload never got past the API's queue measured the generator's pool, not
+the API's shedding). A profile whose phases are short (smoke) has its timing gates (goodput, recovery) exempt:
+measured and reported, not judged, never passed.
 """
 
 from __future__ import annotations

@@ -35,7 +35,13 @@ def test_a_short_overload_run_sheds_and_loses_nothing(db: Database, config: Syst
                               max_users=300, students=100)
     record = run_overload(env, config, options, RunDirectory(tmp_path), say=lambda _line: None)
     assert record.capacity_source.startswith("calibrated") and record.capacity_per_s > 0
-    assert record.overload_rate_per_s == pytest.approx(4 * record.capacity_per_s)
+    # Calibrated before the overload (the rates' size) and again after it; judged against their mean.
+    before, after = record.calibrations_per_s
+    assert record.overload_rate_per_s == pytest.approx(4 * before)
+    assert record.before_rate_per_s == pytest.approx(before / 2)
+    assert record.capacity_per_s == pytest.approx((before + after) / 2)
+    assert record.goodput_ratio == pytest.approx(record.goodput_per_s / record.capacity_per_s)
+    assert all((tmp_path / name / "locust_stats.json").exists() for name in ("calibration", "calibration-after"))
     overload = next(p for p in record.phases if p.phase == "overload")
     assert overload.shed > 0 and record.shed_share > 0
     assert record.refusal_p99_ms is not None
@@ -72,7 +78,20 @@ def test_the_split_is_the_default_and_shared_cores_turns_it_off() -> None:
 def test_a_calibration_the_api_shed_is_a_finding() -> None:
     from plsync.overload import Calibration, _calibration_findings
 
-    (finding,) = _calibration_findings(Calibration(272.0, {}, 0.25))
-    assert "shed 25.0%" in finding and "capacity reads low" in finding
-    assert _calibration_findings(Calibration(384.0, {}, 0.005)) == []
-    assert _calibration_findings(None) == []  # a capacity given: nothing calibrated, nothing to say
+    (finding,) = _calibration_findings([Calibration(384.0, {}, 0.005), Calibration(272.0, {}, 0.25)])
+    assert finding.startswith("calibration after:") and "shed 25.0%" in finding and "capacity reads low" in finding
+    assert _calibration_findings([Calibration(384.0, {}, 0.005), Calibration(380.0, {}, 0.0)]) == []
+    assert _calibration_findings([]) == []  # a capacity given: nothing calibrated, nothing to say
+
+
+def test_the_goodput_is_judged_against_the_calibrations_before_and_after_it() -> None:
+    from plsync.overload import Calibration, OverloadOptions, _mean_cores, _source, judged_capacity
+
+    before = Calibration(400.0, {"api": 0.7, "postgres": 0.3}, 0.0)
+    after = Calibration(300.0, {"api": 0.6, "postgres": 0.2, "locust": 0.3}, 0.0)
+    assert judged_capacity([before, after]) == 350.0
+    assert judged_capacity([before]) == 400.0
+    assert _mean_cores([before, after]) == {"api": 0.65, "locust": 0.15, "postgres": 0.25}
+    text = _source(OverloadOptions(), [before, after])
+    assert "400.0/s and 300.0/s" in text and "sized from the first" in text and "their mean" in text
+    assert _source(OverloadOptions(), []) == "given"
