@@ -49,6 +49,10 @@ def cores_text(record: OverloadRecord) -> str:
     return f"cores: {pinned}{'; ' + refused if refused else ''}: {basis}"
 
 
+def _warm(record: OverloadRecord) -> str:
+    return f" (its first {record.warmup_s} s, the fresh API's cold start, left out)" if record.warmup_s else ""
+
+
 def headline(record: OverloadRecord) -> list[str]:
     """One line per figure the issue asks for, each naming its model, percentile and window."""
     return [
@@ -63,7 +67,8 @@ def headline(record: OverloadRecord) -> list[str]:
         cores_text(record),
         *([f"calibration: {record.calibration_shed_share:.1%} of its requests shed"]
           if record.calibration_shed_share else []),
-        f"admitted p99 (response time from the intended start): before {_ms(record.pre_overload_p99_ms)} ms, "
+        f"admitted p99 (response time from the intended start): before {_ms(record.pre_overload_p99_ms)} ms"
+        f"{_warm(record)}, "
         f"during {_ms(record.overload_p99_ms)} ms",
         f"shed (503 + Retry-After): {record.shed_share:.1%} of the requests offered during the overload; a refusal "
         f"comes back in p50 {_ms(record.refusal_p50_ms)} ms, p99 {_ms(record.refusal_p99_ms)} ms (send to reply)",

@@ -93,7 +93,10 @@ class OverloadRecord(Record):
     #: 503s of shedding to requests intended during the overload: none means the overload never got past the
     #: API's queue (the generator's pool held it back), and the run measured no shedding at all.
     overload_shed: int = 0
+    #: The before phase's admitted p99 without its first ``warmup_s`` seconds (the swarm's fresh API's cold
+    #: start): what the recovery is judged against.
     pre_overload_p99_ms: float | None
+    warmup_s: int = 0
     overload_p99_ms: float | None
     refusal_p50_ms: float | None
     refusal_p99_ms: float | None

@@ -69,7 +69,8 @@ def overload_latency(run: RunReader) -> Plot | None:
                 label="admitted p99 (1 s window)")
         if record.pre_overload_p99_ms is not None:
             ax.axhline(record.pre_overload_p99_ms, color="#2ca02c", linewidth=0.9,
-                       label=f"pre-overload p99 {record.pre_overload_p99_ms:,.0f} ms")
+                       label=f"pre-overload p99 {record.pre_overload_p99_ms:,.0f} ms (without the first "
+                             f"{record.warmup_s} s)")
         ax.set_yscale("log")
         ax.set_xlabel("seconds from the schedule's start (intended start)")
         ax.set_ylabel("response time from the intended start, ms")

@@ -8,7 +8,7 @@ from loadtests.arrivals import ArrivalPlan
 from loadtests.intervals import Intervals, Phases, exact_percentile, merge, outcome_of
 from loadtests.stages import parse_stages
 from plsync.overload import OverloadOptions
-from plsync.overload_figures import api_cores, compute, per_core_ratio
+from plsync.overload_figures import WARMUP_S, OverloadFigures, PhaseFigures, api_cores, compute, per_core_ratio
 from system.errors import ConfigurationError
 
 MB = 1024 * 1024
@@ -77,8 +77,9 @@ def test_figures() -> None:
     by_phase = {p.phase: p for p in figures.phases}
     assert (by_phase["overload"].offered, by_phase["overload"].dropped_late, by_phase["after"].refused) == (7, 1, 1)
     assert by_phase["overload"].offered_per_s == 3.5
+    # The before phase without its first second (half of it, at most WARMUP_S): second 1's 200 ms, exact.
+    assert figures.warmup_s == 1 and figures.pre_overload_p99_ms == 200.0
     # HdrHistogram figures: exact to 3 significant digits.
-    assert figures.pre_overload_p99_ms == pytest.approx(200, rel=1e-3)
     assert figures.overload_p99_ms == pytest.approx(1300, rel=1e-3)
     assert figures.refusal_p50_ms == pytest.approx(10, rel=1e-3)
     assert figures.refusal_p99_ms == pytest.approx(20, rel=1e-3)
@@ -88,6 +89,26 @@ def test_figures() -> None:
     assert (figures.rss_before_mb, figures.rss_peak_mb, figures.rss_end_mb, figures.rss_growth_mb) == (
         101.0, 130.0, 120.0, 29.0)
     assert [p.second for p in figures.rss] == [-0.5, 1.9, 2.5, 5.0]
+
+
+def test_a_cold_start_does_not_lift_the_pre_overload_p99() -> None:
+    """A fresh API's first seconds are slow; judged against them, any recovery would look quick."""
+    iv = Intervals(Phases(10, 12))
+    for second in range(10):
+        for k in range(100):
+            took = 0.7 if second == 0 else 0.02 + k / 10_000  # second 0: the cold start
+            iv.reply(second + k / 100, second + k / 100, second + k / 100 + took, 200, None)
+    iv.reply(12.0, 12.0, 12.4, 200, None)  # after the overload: 400 ms, not back
+    iv.reply(13.0, 13.0, 13.025, 200, None)  # 25 ms: back
+    figures = compute(merge([iv.snapshot()]), 100.0, 14.0, [])
+    assert figures.warmup_s == WARMUP_S
+    assert figures.pre_overload_p99_ms == pytest.approx(29.8)  # seconds 2-9 only; with second 0 it read 700
+    assert by_phase(figures)["before"].admitted_p99_ms == pytest.approx(700, rel=1e-3)  # the phase's, whole
+    assert figures.recovery_s == 1.0  # against the whole phase's 700 ms it would read 0
+
+
+def by_phase(figures: OverloadFigures) -> dict[str, PhaseFigures]:
+    return {p.phase: p for p in figures.phases}
 
 
 def test_no_recovery_and_no_memory_are_none() -> None:
