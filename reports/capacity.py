@@ -40,16 +40,28 @@ def capacity_line(document: CapacityRecord, entry: StrategyCapacityRecord) -> st
     return "; ".join(parts)
 
 
+#: Short headers, explained by the caption, and a verdict that wraps: with the long headers and an unwrapped
+#: verdict a step's reasons took the terminal's width and cut every figure to "…".
+STEP_CAPTION = ("offered and achieved per second; latencies in ms from the intended start (open model), "
+                "*: the SLO's percentile, which the verdict reads; svc: send "
+                "to reply, lag: the generator's schedule lag; drop: slots never sent; µs/req: the generator's CPU "
+                "per request")
+
+
 def steps_table(document: CapacityRecord, entry: StrategyCapacityRecord) -> Table:
-    table = Table(title=f"{entry.strategy}: open model, response time vs offered rate ({document.slo})")
-    for header in ("offered/s", "achieved/s", "p50 ms", "p99 ms", f"{document.slo_label} ms", "service p99",
-                   "lag p99", "dropped", "failed", "lost XP", "desynced", "locust µs/req", "verdict"):
-        table.add_column(header, justify="left" if header == "verdict" else "right", no_wrap=True)
+    table = Table(title=f"{entry.strategy}: open model, response time vs offered rate ({document.slo})",
+                  caption=STEP_CAPTION)
+    # The SLO's own column only when it is not the p99 (it would repeat it).
+    own_slo = document.slo_label != "p99"
+    for header in ("offered", "achieved", "p50", "p99" if own_slo else "p99*", *([f"{document.slo_label}*"] if own_slo
+                   else []), "svc p99", "lag p99", "drop", "failed", "lost XP", "desync", "µs/req"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("verdict", justify="left", overflow="fold", min_width=24)
     for step in sorted(entry.steps, key=lambda s: (s.offered_per_s, s.repeat)):
         style = {"pass": "green", "fail": "red"}.get(step.verdict, "yellow")
         cpu = step.generator_cpu_us_per_request
         table.add_row(f"{step.offered_per_s:g}", f"{step.achieved_per_s:.1f}", _ms(step.p50_ms),
-                      _ms(step.p99_ms), _ms(step.slo_ms), _ms(step.service_p99_ms),
+                      _ms(step.p99_ms), *([_ms(step.slo_ms)] if own_slo else []), _ms(step.service_p99_ms),
                       _ms(step.schedule_lag_p99_ms), f"{step.dropped_ratio:.2%}", str(step.failures),
                       str(step.lost_xp), str(step.desynced_pairs), "-" if cpu is None else f"{cpu:,.0f}",
                       f"[{style}]{step.verdict}[/]" + (f" ({'; '.join(step.reasons)})" if step.reasons
