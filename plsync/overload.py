@@ -230,9 +230,11 @@ def _source(options: OverloadOptions, calibrations: list[Calibration]) -> str:
 
 
 def _mean_cores(calibrations: list[Calibration]) -> dict[str, float]:
+    """Each group's cores averaged over the calibrations that measured it (a short one may have no steady
+    window to measure in: counting it as 0 would halve the mean and double the per-core ratio)."""
     groups = {group for c in calibrations for group in c.cores}
-    return {group: round(sum(c.cores.get(group, 0.0) for c in calibrations) / len(calibrations), 2)
-            for group in sorted(groups)}
+    return {group: round(sum(values) / len(values), 2) for group in sorted(groups)
+            for values in [[c.cores[group] for c in calibrations if group in c.cores]]}
 
 
 #: Above this share of its requests shed, the calibration overloaded the API itself: the capacity reads low.
