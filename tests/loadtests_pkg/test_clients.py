@@ -148,6 +148,29 @@ def test_http_reads_and_level_ups_go_into_the_history() -> None:
 
 
 
+def test_locust_counts_failures_by_status_and_kind_while_the_ledger_keeps_each_detail() -> None:
+    """Locust keeps a row per distinct failure message: one per shed request's queue length would be thousands."""
+    def reply(status: int, text: str) -> FakeResponse:
+        response = FakeResponse(status, None)
+        response.text = text
+        return response
+
+    sheds = [reply(503, f'{{"detail": "the API is overloaded: {n} requests wait", "error": "OverloadedError"}}')
+             for n in (55, 95)]
+    replies = [*sheds, reply(404, '{"detail": "unknown user 7", "error": "NotFoundError"}'), reply(502, "Bad Gateway")]
+    recorder = FakeRecorder([1])
+    client = HttpClient(FakeSession(list(replies)), recorder, lambda: "token")
+    for _ in replies:
+        client.level_up(random.Random(1))
+    assert [r.failed for r in replies] == ["HTTP 503 OverloadedError", "HTTP 503 OverloadedError",
+                                           "HTTP 404 NotFoundError", "HTTP 502: Bad Gateway"]
+    errors = [e.error or "" for e in recorder.ledger.entries]
+    assert ["55 requests wait" in errors[0], "95 requests wait" in errors[1], "unknown user 7" in errors[2]] == [
+        True, True, True]
+    assert [e.outcome for e in recorder.ledger.entries] == [Outcome.FAILED, Outcome.FAILED, Outcome.FAILED,
+                                                            Outcome.UNKNOWN]
+
+
 class _ReplyNeverArrives:
     """A strategy whose level-up commits and then hangs before returning, as a reply still on its way does when
     Locust stops the user (it kills the user's greenlet: GreenletExit at the next switch)."""
