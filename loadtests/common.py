@@ -8,6 +8,7 @@ what is specific to the host (the database and Redis URLs, the API secret) is re
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -231,6 +232,21 @@ def _wait_for_setup(environment: Environment, environment_holder: dict[str, Any]
     return False
 
 
+def freeze_what_lasts(environment: Environment) -> None:
+    """Keep what lives as long as the run out of the cyclic garbage collector's full collections: what is alive
+    once the context is built (modules, Locust, the locustfile, the context), and the users and their
+    connections once they are spawned.
+
+    A full collection stops every user at once: no slot is dispatched and no reply read while it lasts, and
+    the open model counts it in the latency of every request in flight. In a standard overload run the Locust
+    process made 41 of them, 4.8 s in all and up to 163 ms each, over about 185,000 objects (30,000 of them
+    functions) that mostly never change; with these frozen, 42 took 1.4 s and at most 67 ms, and the dispatch
+    lag's p99 fell from 113-371 ms to 36 ms (one run). (The API freezes its own the same way: system.api.server.tune_gc.)"""
+    gc.collect()
+    gc.freeze()
+    environment.events.spawning_complete.add_listener(lambda **_kw: gc.freeze())
+
+
 def register_lifecycle(environment_holder: dict[str, Any], transport: str = "direct") -> None:
     """Hook the context into Locust's init, and the summary and ledger flush into its shutdown. The locustfile
     calls ``register_setup_done`` after its own ``init`` listeners."""
@@ -240,6 +256,7 @@ def register_lifecycle(environment_holder: dict[str, Any], transport: str = "dir
     @events.init.add_listener
     def on_init(environment: Environment, **_kw: Any) -> None:
         environment_holder["ctx"] = build_context(environment, transport)
+        freeze_what_lasts(environment)
         runner, opts = environment.runner, environment.parsed_options
         if isinstance(runner, MasterRunner) and opts is not None and opts.plsync_ledger_mode == "stream":
             ledger = master["ledger"] = MasterLedger(Path(opts.plsync_ledger_dir))

@@ -112,3 +112,16 @@ def test_baselines_measure_pgbench_and_the_http_ceiling(db: Database, tmp_path: 
     for group in ("locust", "api"):
         cost = ceiling.cpu.group(group)
         assert cost is not None and cost.processes == 1 and cost.cpu_us > 0
+
+
+def test_the_generator_freezes_its_set_up_and_its_spawned_users_out_of_full_collections() -> None:
+    """Run in a process of its own: the collector's settings are the whole process's."""
+    probe = ("import gc\nfrom locust.env import Environment\nfrom loadtests.common import freeze_what_lasts\n"
+             "environment = Environment()\nassert gc.get_freeze_count() == 0\nfreeze_what_lasts(environment)\n"
+             "after_set_up = gc.get_freeze_count()\nassert after_set_up > 10_000, after_set_up\n"
+             "users = [[n] for n in range(5_000)]\n"
+             "environment.events.spawning_complete.fire(user_count=len(users))\n"
+             "assert gc.get_freeze_count() >= after_set_up + len(users), gc.get_freeze_count()\nprint('frozen')")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0 and done.stdout.strip() == "frozen", done.stderr
