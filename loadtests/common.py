@@ -241,7 +241,7 @@ def freeze_what_lasts(environment: Environment) -> None:
     the open model counts it in the latency of every request in flight. In a standard overload run the Locust
     process made 41 of them, 4.8 s in all and up to 163 ms each, over about 185,000 objects (30,000 of them
     functions) that mostly never change; with these frozen, 42 took 1.4 s and at most 67 ms, and the dispatch
-    lag's p99 fell from 113-371 ms to 36 ms (one run). (The API freezes its own the same way: system.api.server.tune_gc.)"""
+    lag's p99 fell from 113-371 ms to 22-36 ms (four runs). The API freezes its own alike (system.api.server)."""
     gc.collect()
     gc.freeze()
     environment.events.spawning_complete.add_listener(lambda **_kw: gc.freeze())

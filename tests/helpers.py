@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
@@ -40,3 +43,12 @@ def strategy(name: str, db: Database, config: SystemConfig, **ctx: Any) -> Itera
         yield impl
     finally:
         impl.close()
+
+
+def run_in_own_process(probe: str, *, timeout_s: float = 120) -> str:
+    """Run ``probe`` (Python source) in a fresh interpreter from the repository's root, for what is the whole
+    process's (the garbage collector's settings); its standard output. Fails with its standard error."""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=timeout_s,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()

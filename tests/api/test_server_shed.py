@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +13,7 @@ from uvicorn.server import ServerState
 
 from system.api.server import LimitedHttpToolsProtocol, uvicorn_config
 from system.config import SystemConfig
+from tests.helpers import run_in_own_process
 
 BODY = b'{"xp": 1}'
 REQUEST = (b"POST /api/v1/progress/3/PLAYER/level-up HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
@@ -125,6 +123,4 @@ def test_the_api_process_freezes_its_start_up_objects_and_collects_young_objects
              "assert gc.get_freeze_count() == 0\ntune_gc()\n"
              "assert gc.get_freeze_count() > 10_000, gc.get_freeze_count()\n"
              "assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD > 700\nprint('tuned')")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
-                          cwd=Path(__file__).resolve().parents[2])
-    assert done.returncode == 0 and done.stdout.strip() == "tuned", done.stderr
+    assert run_in_own_process(probe, timeout_s=60) == "tuned"

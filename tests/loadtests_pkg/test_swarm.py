@@ -16,6 +16,7 @@ from plsync.rundir import RunDirectory
 from plsync.swarm import SwarmOptions, prepare_population, run_swarm
 from system.config import SystemConfig
 from system.db import Database
+from tests.helpers import run_in_own_process
 
 
 def _env(db: Database, config: SystemConfig) -> Environment:
@@ -122,6 +123,4 @@ def test_the_generator_freezes_its_set_up_and_its_spawned_users_out_of_full_coll
              "users = [[n] for n in range(5_000)]\n"
              "environment.events.spawning_complete.fire(user_count=len(users))\n"
              "assert gc.get_freeze_count() >= after_set_up + len(users), gc.get_freeze_count()\nprint('frozen')")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
-                          cwd=Path(__file__).resolve().parents[2])
-    assert done.returncode == 0 and done.stdout.strip() == "frozen", done.stderr
+    assert run_in_own_process(probe) == "frozen"
